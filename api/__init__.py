@@ -1,0 +1,1 @@
+"""Provider REST API (FastAPI)."""

@@ -1,0 +1,1 @@
+"""AWS Glue (PySpark) landing job: landing files to dt-partitioned Parquet."""

@@ -1,0 +1,1 @@
+"""The ``puntored`` command line: one module per stage, registered in ``app.py``."""

@@ -1,0 +1,33 @@
+"""The ``puntored`` CLI. Each stage lives in its own module and registers its commands here."""
+
+from __future__ import annotations
+
+import typer
+
+from puntored.logging_setup import configure_logging
+
+app = typer.Typer(
+    name="puntored",
+    help="PuntoRed Analytics: generate, land, transform, sync, stream and serve provider metrics.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def _main(
+    log_level: str = typer.Option("WARNING", help="Log level of the JSON logs on stderr."),
+) -> None:
+    configure_logging(log_level.upper())
+
+
+def _register() -> None:
+    # One import per stage; each module adds its commands to ``app``.
+    pass
+
+
+_register()
+
+
+def main() -> None:
+    app()

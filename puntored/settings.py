@@ -1,0 +1,90 @@
+"""Application settings: one pydantic-settings class, environment prefix ``PUNTORED_``.
+
+``local`` mode keeps every artefact under one data root (``PUNTORED_DATA_DIR``). ``aws`` mode
+refuses local defaults: the lake and landing zone must be ``s3://`` URIs, a region is required
+and the serving database must be PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PUNTORED_", extra="ignore")
+
+    mode: Literal["local", "aws"] = "local"
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+
+    # aws mode: where things live in production
+    aws_region: str | None = None
+    landing_uri: str | None = None
+    lake_uri: str | None = None
+    athena_workgroup: str = "primary"
+    athena_s3_staging_dir: str | None = None
+    glue_database: str = "puntored_raw"
+
+    @model_validator(mode="after")
+    def _refuse_local_defaults_in_aws(self) -> Settings:
+        if self.mode != "aws":
+            return self
+        problems = []
+        if not self.aws_region:
+            problems.append("PUNTORED_AWS_REGION is required in aws mode")
+        for name in ("landing_uri", "lake_uri", "athena_s3_staging_dir"):
+            value = getattr(self, name)
+            if not value or not value.startswith("s3://"):
+                problems.append(f"PUNTORED_{name.upper()} must be an s3:// URI in aws mode")
+        if not self.database_url or not self.database_url.startswith("postgresql"):
+            problems.append("PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # Local layout: everything under the data root.
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def stream_dir(self) -> Path:
+        return self.data_dir / "stream"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "state"
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def landing_location(self) -> str:
+        return self.landing_uri or str(self.landing_dir)
+
+    @property
+    def lake_location(self) -> str:
+        return self.lake_uri or str(self.lake_dir)
+
+    @property
+    def serving_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'serving.sqlite').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Serving database (RDS PostgreSQL / SQLite): schema, migrations, marts sync, reports."""

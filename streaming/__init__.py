@@ -1,0 +1,1 @@
+"""Realtime pipeline: Flink SQL windows and the stream processor."""
