@@ -1,0 +1,272 @@
+"""One landing run: new files → classified lines → quarantine + merged dt partitions.
+
+Nothing is committed (partitions swapped in, bookmark saved) until the conservation law
+``records read = landed + quarantined + duplicates`` has been checked on what was written.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from glue.landing import dedup, files, parse, validate, write
+from puntored.contract.transaction import field_names
+
+RAW_COLUMNS = [*field_names(), "source_file", "ingested_at"]
+QUARANTINE_COLUMNS = ["raw_record", "reason", "source_file", "ingested_at"]
+
+
+class ConservationError(RuntimeError):
+    """Records read do not equal landed + quarantined + duplicates: nothing was committed."""
+
+
+@dataclass(frozen=True)
+class LandingConfig:
+    landing_dir: Path
+    lake_dir: Path
+    state_dir: Path
+    providers: frozenset[str]
+    product_provider: Mapping[str, str]
+    first: date | None = None
+    last: date | None = None
+    reprocess: bool = False
+
+    @property
+    def transactions_dir(self) -> Path:
+        return self.lake_dir / "raw" / "transactions"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.lake_dir / "raw" / "quarantine"
+
+    @property
+    def bookmark_path(self) -> Path:
+        return self.state_dir / "land_bookmark.json"
+
+
+@dataclass
+class LandingResult:
+    run_id: str
+    started_at: str
+    files_found: int = 0
+    files_read: int = 0
+    records_read: int = 0
+    landed: int = 0
+    quarantined: int = 0
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    duplicates_in_batch: int = 0
+    duplicates_in_lake: int = 0
+    unreadable_files: dict[str, str] = field(default_factory=dict)
+    partitions_written: list[str] = field(default_factory=list)
+    quarantine_partitions_written: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    manifest_path: str | None = None
+
+    @property
+    def duplicates(self) -> int:
+        return self.duplicates_in_batch + self.duplicates_in_lake
+
+    @property
+    def quarantined_by_code(self) -> dict[str, int]:
+        """Counts by reason code without its detail (``missing_field:amount`` → ``missing_field``)."""
+        codes: Counter[str] = Counter()
+        for reason, count in self.quarantined_by_reason.items():
+            codes[reason.split(":", 1)[0]] += count
+        return dict(sorted(codes.items()))
+
+    def to_manifest(self) -> dict[str, object]:
+        body = asdict(self)
+        body.pop("manifest_path")
+        body["quarantined_by_code"] = self.quarantined_by_code
+        body["duplicates"] = self.duplicates
+        body["conservation"] = {
+            "read": self.records_read,
+            "landed_plus_quarantined_plus_duplicates": self.landed
+            + self.quarantined
+            + self.duplicates,
+            "holds": self.records_read == self.landed + self.quarantined + self.duplicates,
+        }
+        return body
+
+
+def land(spark: SparkSession, config: LandingConfig, now: datetime | None = None) -> LandingResult:
+    clock = time.perf_counter()
+    started = now or datetime.now(UTC)
+    run_id = started.strftime("%Y%m%dT%H%M%S%fZ")
+    result = LandingResult(run_id=run_id, started_at=started.isoformat().replace("+00:00", "Z"))
+    bookmark = files.Bookmark(config.bookmark_path)
+    found = files.list_landing_files(config.landing_dir, config.first, config.last)
+    todo = found if config.reprocess else [f for f in found if bookmark.is_new(f)]
+    result.files_found = len(found)
+    if todo:
+        result.unreadable_files = files.check_files(todo)
+        readable = [f for f in todo if f.relative not in result.unreadable_files]
+        result.files_read = len(readable)
+        staging = config.lake_dir / "_staging" / run_id
+        try:
+            _land_files(spark, config, readable, result, staging, started)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        bookmark.mark(todo)
+        bookmark.save()
+        result.duration_s = round(time.perf_counter() - clock, 3)
+        result.manifest_path = str(_write_manifest(config.lake_dir, result))
+    # No new file: nothing at all is written, not even a manifest.
+    return result
+
+
+def _land_files(
+    spark: SparkSession,
+    config: LandingConfig,
+    readable: list[files.LandingFile],
+    result: LandingResult,
+    staging: Path,
+    started: datetime,
+) -> None:
+    ingested_at = started.strftime("%Y-%m-%d %H:%M:%S")
+    classified = _classify(spark, config, readable)
+    try:
+        _count_lines(classified, result)
+        staged_raw = staging / "transactions"
+        existing_rows = _stage_transactions(spark, config, classified, staged_raw, ingested_at, result)
+        staged_quarantine = staging / "quarantine"
+        _stage_quarantine(spark, config, classified, readable, result, staged_quarantine, started)
+        written = write.count_staged(spark, staged_raw) - existing_rows
+        _check_conservation(result, written)
+        days = write.swap_in(staged_raw, config.transactions_dir, staging / "trash-raw")
+        result.partitions_written = [d.isoformat() for d in days]
+        days = write.swap_in(staged_quarantine, config.quarantine_dir, staging / "trash-q")
+        result.quarantine_partitions_written = [d.isoformat() for d in days]
+    finally:
+        classified.unpersist()
+
+
+def _classify(
+    spark: SparkSession, config: LandingConfig, readable: list[files.LandingFile]
+) -> DataFrame:
+    if readable:
+        lines = parse.read_lines(spark, [str(f.path) for f in readable])
+    else:
+        lines = spark.createDataFrame([], "raw_record string, source_file string, line_id long")
+    parsed = parse.parse_events(lines)
+    classified = validate.classify(parsed, config.providers, config.product_provider)
+    return classified.persist(StorageLevel.MEMORY_AND_DISK)
+
+
+def _count_lines(classified: DataFrame, result: LandingResult) -> None:
+    counts = classified.groupBy("reason").agg(F.count("*").alias("n")).collect()
+    result.records_read = sum(row["n"] for row in counts)
+    bad = {row["reason"]: row["n"] for row in counts if row["reason"] is not None}
+    result.quarantined_by_reason = dict(sorted(bad.items()))
+    result.quarantined = sum(result.quarantined_by_reason.values())
+
+
+def _stage_transactions(
+    spark: SparkSession,
+    config: LandingConfig,
+    classified: DataFrame,
+    staging: Path,
+    ingested_at: str,
+    result: LandingResult,
+) -> int:
+    """Writes the merged touched partitions to ``staging``; returns the rows already landed."""
+    valid = validate.valid_events(classified)
+    unique = dedup.drop_batch_duplicates(valid).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        per_day = unique.groupBy("dt").count().collect()
+        valid_count = result.records_read - result.quarantined
+        unique_count = sum(row["count"] for row in per_day)
+        result.duplicates_in_batch = valid_count - unique_count
+        days = [row["dt"] for row in per_day]
+        existing = write.read_partitions(spark, config.transactions_dir, days, RAW_COLUMNS)
+        new = unique
+        existing_rows = 0
+        if existing is not None:
+            new = dedup.drop_lake_duplicates(unique, existing)
+        new = write.with_ingested_at(new, ingested_at).select(*RAW_COLUMNS, "dt")
+        new = new.persist(StorageLevel.MEMORY_AND_DISK)
+        new_count = new.count()
+        result.duplicates_in_lake = unique_count - new_count
+        if new_count == 0:
+            return 0
+        new_days = [r["dt"] for r in new.select("dt").distinct().collect()]
+        merged = new
+        existing = write.read_partitions(spark, config.transactions_dir, new_days, RAW_COLUMNS)
+        if existing is not None:
+            existing_rows = existing.count()
+            merged = existing.unionByName(new)
+        write.write_staged(merged, staging, ["event_at", "transaction_id"])
+        new.unpersist()
+        return existing_rows
+    finally:
+        unique.unpersist()
+
+
+def _stage_quarantine(
+    spark: SparkSession,
+    config: LandingConfig,
+    classified: DataFrame,
+    readable: list[files.LandingFile],
+    result: LandingResult,
+    staging: Path,
+    started: datetime,
+) -> None:
+    """Quarantined lines plus one row per unreadable file (raw_record null), merged per dt.
+
+    Rows from the files of this run replace that file's earlier quarantine rows, so
+    reprocessing a file does not quarantine its lines twice.
+    """
+    fallback_day = started.date().isoformat()
+    bad = validate.quarantined(classified, fallback_day)
+    unreadable = [
+        (None, reason, source, _arrival_day(source, fallback_day))
+        for source, reason in sorted(result.unreadable_files.items())
+    ]
+    if unreadable:
+        schema = "raw_record string, reason string, source_file string, dt string"
+        bad_files = spark.createDataFrame(unreadable, schema).withColumn("dt", F.to_date("dt"))
+        bad = bad.unionByName(bad_files)
+    if result.quarantined == 0 and not unreadable:
+        return
+    bad = write.with_ingested_at(bad, started.strftime("%Y-%m-%d %H:%M:%S"))
+    bad = bad.select(*QUARANTINE_COLUMNS, "dt")
+    days = [r["dt"] for r in bad.select("dt").distinct().collect()]
+    existing = write.read_partitions(spark, config.quarantine_dir, days, QUARANTINE_COLUMNS)
+    if existing is not None:
+        sources = [f.relative for f in readable] + list(result.unreadable_files)
+        existing = existing.where(~F.col("source_file").isin(*sources))
+        bad = existing.unionByName(bad)
+    write.write_staged(bad, staging, ["source_file", "reason"])
+
+
+def _arrival_day(relative: str, fallback: str) -> str:
+    day = files.LandingFile(Path(relative), relative, 0).arrival_date
+    return day.isoformat() if day else fallback
+
+
+def _check_conservation(result: LandingResult, written: int) -> None:
+    result.landed = written
+    accounted = result.landed + result.quarantined + result.duplicates
+    if result.records_read != accounted:
+        raise ConservationError(
+            f"conservation broken: read {result.records_read} != landed {result.landed} "
+            f"+ quarantined {result.quarantined} + duplicates {result.duplicates} "
+            f"(= {accounted}); nothing was committed"
+        )
+
+
+def _write_manifest(lake_dir: Path, result: LandingResult) -> Path:
+    path = lake_dir / "_manifests" / f"land-{result.run_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result.to_manifest(), indent=2, default=str) + "\n", "utf-8")
+    return path

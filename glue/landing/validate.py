@@ -1,0 +1,132 @@
+"""Classify every parsed line: ``reason`` is null for a valid event, else a stable code.
+
+Checks run in this order, so each bad line gets one unambiguous reason: JSON, required
+fields, types, allowed values, amounts, provider, product, timestamp (the generator injects
+its defects with the same codes and order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from puntored.contract.transaction import TRANSACTION_FIELDS, FieldType
+from glue.landing.parse import CORRUPT, is_broken_json
+
+BOGOTA = "America/Bogota"
+FUTURE_TOLERANCE = "INTERVAL 5 MINUTES"
+_ARRIVAL = r"arrival_date=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/"
+_MONEY = ("amount", "commission")
+
+
+def _first(codes: Iterable[tuple[Column, str]]) -> Column:
+    """The code of the first condition that holds (null when none does)."""
+    return F.coalesce(*[F.when(condition, F.lit(code)) for condition, code in codes])
+
+
+def _field(name: str) -> Column:
+    return F.col(f"event.{name}")
+
+
+def _missing_field() -> Column:
+    checks = []
+    for field in TRANSACTION_FIELDS:
+        if field.required:
+            present = _field(field.name).isNotNull() | F.col(f"event_text.{field.name}").isNotNull()
+            checks.append((~present, f"missing_field:{field.name}"))
+    return _first(checks)
+
+
+def _wrong_type() -> Column:
+    """A field present as text whose typed value is null: its JSON type did not fit."""
+    checks = [
+        (
+            F.col(f"event_text.{f.name}").isNotNull() & _field(f.name).isNull(),
+            f"wrong_type:{f.name}",
+        )
+        for f in TRANSACTION_FIELDS
+    ]
+    typed_failed = F.col(f"event.{CORRUPT}").isNotNull()
+    return F.when(typed_failed, F.coalesce(_first(checks), F.lit("wrong_type")))
+
+
+def _invalid_value() -> Column:
+    checks: list[tuple[Column, str]] = []
+    for field in TRANSACTION_FIELDS:
+        if field.allowed is not None:
+            checks.append((~_field(field.name).isin(*field.allowed), f"invalid_value:{field.name}"))
+        elif field.type is FieldType.STRING and field.required:
+            checks.append((F.trim(_field(field.name)) == "", f"invalid_value:{field.name}"))
+    checks.append((_field("latency_ms") < 0, "invalid_value:latency_ms"))
+    reversal_without_sale = (_field("event_type") == "reversal") & F.coalesce(
+        F.trim(_field("reversed_transaction_id")) == "", F.lit(True)
+    )
+    checks.append((reversal_without_sale, "invalid_value:reversed_transaction_id"))
+    return _first(checks)
+
+
+def _negative_amount() -> Column:
+    return _first((_field(name) < 0, f"negative_amount:{name}") for name in _MONEY)
+
+
+def _map_literal(pairs: Mapping[str, str]) -> Column:
+    return F.create_map(*[F.lit(x) for pair in sorted(pairs.items()) for x in pair])
+
+
+def arrival_end() -> Column:
+    """End of the file's arrival hour (Bogota folders) in UTC; null outside the layout."""
+    day = F.regexp_extract("source_file", _ARRIVAL, 1)
+    hour = F.regexp_extract("source_file", _ARRIVAL, 2)
+    local_start = F.to_timestamp(F.concat(day, F.lit(" "), hour), "yyyy-MM-dd HH")
+    return F.to_utc_timestamp(local_start, BOGOTA) + F.expr("INTERVAL 1 HOUR")
+
+
+def arrival_date() -> Column:
+    return F.to_date(F.regexp_extract("source_file", _ARRIVAL, 1))
+
+
+def classify(
+    parsed: DataFrame, providers: Iterable[str], product_provider: Mapping[str, str]
+) -> DataFrame:
+    """Adds ``reason``: null for a valid event, else the first defect's code."""
+    products = _map_literal(product_provider)
+    future = _field("event_at") > arrival_end() + F.expr(FUTURE_TOLERANCE)
+    reason = (
+        F.when(is_broken_json(), F.lit("malformed_json"))
+        .otherwise(
+            F.coalesce(
+                _missing_field(),
+                _wrong_type(),
+                _invalid_value(),
+                _negative_amount(),
+                F.when(~_field("provider_id").isin(*sorted(providers)), F.lit("unknown_provider")),
+                F.when(
+                    F.coalesce(F.element_at(products, _field("product_id")), F.lit(""))
+                    != _field("provider_id"),
+                    F.lit("unknown_product"),
+                ),
+                F.when(future, F.lit("future_timestamp")),
+            )
+        )
+    )
+    return parsed.withColumn("reason", reason)
+
+
+def valid_events(classified: DataFrame) -> DataFrame:
+    """The contract columns of valid lines, plus lineage, ordering keys and ``dt``."""
+    columns = [_field(f.name).alias(f.name) for f in TRANSACTION_FIELDS]
+    local_day = F.to_date(F.from_utc_timestamp(_field("event_at"), BOGOTA))
+    return classified.where(F.col("reason").isNull()).select(
+        *columns, "source_file", "line_id", local_day.alias("dt")
+    )
+
+
+def quarantined(classified: DataFrame, fallback_day: str) -> DataFrame:
+    """Rejected lines as read, with their reason; ``dt`` is the arrival day of the file
+    (``fallback_day`` for a file outside the arrival-folder layout)."""
+    day = F.coalesce(arrival_date(), F.to_date(F.lit(fallback_day)))
+    return classified.where(F.col("reason").isNotNull()).select(
+        "raw_record", "reason", "source_file", day.alias("dt")
+    )
