@@ -24,12 +24,16 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    connectable = config.attributes.get("connection") or make_engine(_url())
-    if hasattr(connectable, "connect"):
-        with connectable.connect() as connection:
+    given: Connection | None = config.attributes.get("connection")
+    if given is not None:
+        _run(given)
+        return
+    engine = make_engine(_url())
+    try:
+        with engine.connect() as connection:
             _run(connection)
-    else:
-        _run(connectable)
+    finally:
+        engine.dispose()
 
 
 def _run(connection: Connection) -> None:
