@@ -2,9 +2,9 @@
 
 A partition's fingerprint is its row count plus an order-independent checksum: each row is
 rendered as canonical text, hashed with MD5, and two 32-bit slices of the hashes are summed.
-The canonical text does not depend on how an engine formats numbers: money and other decimals
-become integer units of their scale (cents), doubles become integers of 1e-9, dates ISO text,
-nulls a marker. So DuckDB (decimal), PostgreSQL (numeric) and SQLite (REAL) agree, and the
+The canonical text does not depend on how an engine formats numbers: decimals are printed
+with exactly their column's scale ('-5000.00'), doubles become integers of 1e-9, dates ISO
+text, nulls a marker. So DuckDB (decimal), PostgreSQL (numeric) and SQLite (REAL) agree, and the
 same SQL shape runs on Athena (Trino). The sums are computed by the engine: nothing is pulled
 into Python to fingerprint a partition.
 """
@@ -38,6 +38,9 @@ class SqlDialect:
     date_text: Callable[[str], str]
     md5_hex: Callable[[str], str]
     hex_slice_to_int: Callable[[str, int], str]
+    # A fixed-scale decimal as text with exactly `scale` decimals ('-5000.00'). Engines with a
+    # real decimal type print it that way; SQLite (REAL) formats it with printf.
+    decimal_text: Callable[[str, int], str] = lambda column, _scale: f"CAST({column} AS VARCHAR)"
 
 
 DUCKDB = SqlDialect(
@@ -66,6 +69,9 @@ SQLITE = SqlDialect(
     date_text=lambda column: f"CAST({column} AS VARCHAR)",
     md5_hex=lambda text: f"puntored_md5({text})",
     hex_slice_to_int=lambda digest, start: f"puntored_hex_to_int(substr({digest}, {start}, 8))",
+    decimal_text=lambda column, scale: (
+        f"CASE WHEN {column} IS NULL THEN NULL ELSE printf('%.{scale}f', {column}) END"
+    ),
 )
 
 SERVING_DIALECTS = {"postgresql": POSTGRESQL, "sqlite": SQLITE}
@@ -99,7 +105,7 @@ def _value_text(name: str, type_: TypeEngine[Any], dialect: SqlDialect) -> str:
     if isinstance(type_, Double):
         return _scaled_integer_text(name, DOUBLE_SCALE)
     if isinstance(type_, Numeric):
-        return _scaled_integer_text(name, 10 ** (type_.scale or 0))
+        return dialect.decimal_text(name, type_.scale or 0)
     if isinstance(type_, Integer):
         return f"CAST({name} AS VARCHAR)"
     if isinstance(type_, String):
