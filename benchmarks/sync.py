@@ -96,7 +96,7 @@ def _raw_copy(warehouse: Path, url: str) -> tuple[int, float]:
     pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False))
     data = buffer.getvalue()
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as pg:
-        pg.execute(f"CREATE TABLE raw_copy (LIKE provider_client_daily_metrics)")
+        pg.execute("CREATE TABLE raw_copy (LIKE provider_client_daily_metrics)")
         pg.commit()
         started = time.perf_counter()
         with pg.cursor() as cursor, cursor.copy("COPY raw_copy FROM STDIN (FORMAT csv)") as copy:

@@ -118,7 +118,7 @@ def _totals(
     for provider_id, report_rows, *values in rows:
         if providers is not None and provider_id not in providers:
             continue
-        measures = dict(zip(TOTAL_NAMES[:7] + ("commission",), values, strict=True))
+        measures = dict(zip((*TOTAL_NAMES[:7], "commission"), values, strict=True))
         measures["net_amount"] = measures["gross_amount"] - measures["reversed_amount"]
         totals[provider_id] = {
             "rows": report_rows,

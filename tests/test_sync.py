@@ -93,9 +93,8 @@ def test_first_sync_copies_every_mart_exactly(sync_settings: Settings) -> None:
         assert _serving_rows(sync_settings, mart) == _mart_rows(sync_settings, mart), mart.name
     state = _rows(sync_settings, "SELECT mart, dt, row_count FROM sync_state WHERE mart = "
                   "'fct_provider_client_daily' ORDER BY dt")  # fmt: skip
-    assert [(r[1] if isinstance(r[1], date) else date.fromisoformat(r[1]), r[2]) for r in state] == [
-        (DAY_1, 15), (DAY_2, 15), (DAY_3, 15)
-    ]  # fmt: skip
+    days = [(r[1] if isinstance(r[1], date) else date.fromisoformat(r[1]), r[2]) for r in state]
+    assert days == [(DAY_1, 15), (DAY_2, 15), (DAY_3, 15)]
     status = _rows(sync_settings, "SELECT stage, last_dt FROM pipeline_status")
     assert [(s, str(d)) for s, d in status] == [("sync", "2026-11-03")]
     assert result.last_dt == DAY_3

@@ -16,12 +16,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Protocol, TypeVar
+from functools import partial
+from typing import Protocol, TypeVar, cast
 
 import structlog
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, delete, event, func, insert, select
+from sqlalchemy import Engine, Table, delete, event, func, insert, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
@@ -86,6 +87,10 @@ class _Plan:
     to_remove: list[date]
 
 
+class _Retry(Protocol):
+    def __call__(self, work: Callable[[], T]) -> T: ...
+
+
 class SyncProgress(Protocol):
     def planned(self, batches: int) -> None: ...
 
@@ -117,7 +122,7 @@ def run_sync(
         for mart in MARTS:
             check_mart_columns(mart, warehouse.columns(mart))
         plans = [
-            retrying(lambda m=mart: _plan(engine, warehouse, m, date_from, date_to, full))
+            retrying(partial(_plan, engine, warehouse, mart, date_from, date_to, full))
             for mart in MARTS
         ]
         results = _execute(engine, warehouse, plans, batch_days, progress, retrying)
@@ -145,7 +150,7 @@ def _serving_engine(url: str) -> Engine:
     return engine
 
 
-def _retrying(settings: Settings) -> Callable[[Callable[[], T]], T]:
+def _retrying(settings: Settings) -> _Retry:
     """Run a unit of database work, retrying connection failures with exponential backoff."""
 
     def run(work: Callable[[], T]) -> T:
@@ -217,7 +222,7 @@ def _execute(
     plans: list[_Plan],
     batch_days: int,
     progress: SyncProgress | None,
-    retrying: Callable[[Callable[[], int]], int],
+    retrying: _Retry,
 ) -> list[MartSyncResult]:
     batches = [
         (plan, plan.to_write[start : start + batch_days])
@@ -229,10 +234,10 @@ def _execute(
     results = {p.mart.name: MartSyncResult(p.mart.name, len(p.source)) for p in plans}
     for plan in plans:
         if plan.to_remove:
-            retrying(lambda p=plan: _remove_partitions(engine, p.mart, p.to_remove))
+            retrying(partial(_remove_partitions, engine, plan.mart, plan.to_remove))
             results[plan.mart.name].partitions_removed = plan.to_remove
     for plan, dts in batches:
-        rows = retrying(lambda p=plan, d=dts: _write_batch(engine, warehouse, p, d))
+        rows = retrying(partial(_write_batch, engine, warehouse, plan, dts))
         result = results[plan.mart.name]
         result.partitions_written.extend(dts)
         result.rows_written += rows
@@ -270,7 +275,7 @@ def _remove_partitions(engine: Engine, mart: Mart, dts: list[date]) -> int:
 
 def _last_synced_dt(engine: Engine) -> date | None:
     """The newest day of fct_provider_daily the serving database holds."""
-    state = SyncState.__table__
+    state = cast(Table, SyncState.__table__)
     with engine.connect() as connection:
         return connection.execute(
             select(func.max(state.c.dt)).where(state.c.mart == FACTS[0].name)
@@ -278,7 +283,7 @@ def _last_synced_dt(engine: Engine) -> date | None:
 
 
 def _record_pipeline_status(engine: Engine, results: list[MartSyncResult]) -> None:
-    status = PipelineStatus.__table__
+    status = cast(Table, PipelineStatus.__table__)
     last_dt = _last_synced_dt(engine)
     with engine.begin() as connection:
         connection.execute(delete(status).where(status.c.stage == "sync"))

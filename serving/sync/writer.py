@@ -11,11 +11,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import Connection, Date, bindparam, delete, insert, select, text
+from sqlalchemy import Connection, Date, Table, bindparam, delete, insert, select, text
 
 from puntored.errors import PuntoredError
 from serving.models import SyncState
@@ -23,7 +23,7 @@ from serving.sync.checksum import SERVING_DIALECTS, Fingerprint, fingerprint_sql
 from serving.sync.marts import WHOLE_TABLE_DT, Mart
 
 EXECUTEMANY_ROWS = 10_000
-sync_state = SyncState.__table__
+sync_state = cast(Table, SyncState.__table__)
 
 
 class SyncVerificationError(PuntoredError):
