@@ -24,7 +24,11 @@ def _main(
 
 def _register() -> None:
     # One import per stage; each module adds its commands to ``app``.
-    from puntored.cli import db  # noqa: F401
+    from puntored.cli import (
+        db,  # noqa: F401
+        keys,  # noqa: F401
+        serve,  # noqa: F401
+    )
 
 
 _register()
