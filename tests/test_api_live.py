@@ -82,8 +82,9 @@ def test_freshness_reports_each_stage(api: ApiEnv) -> None:
 
 
 def test_freshness_of_an_empty_database_is_null(database_url: str, tmp_path: Path) -> None:
-    from serving.migrate import upgrade
     from api_seed import create_keys
+
+    from serving.migrate import upgrade
 
     upgrade(database_url)
     keys = create_keys(database_url)

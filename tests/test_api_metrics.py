@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import quote
 from decimal import Decimal
+from urllib.parse import quote
 
 from api_seed import CLIENTS, DAYS, DEPARTMENT_COUNTS, FIRST_DAY, LAST_DAY, ApiEnv, api  # noqa: F401
 from sqlalchemy import select
@@ -35,7 +35,11 @@ def test_daily_returns_one_row_per_day_with_money_as_two_decimal_strings(api: Ap
     response = api.get(DAILY.format("claro"))
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["provider_id"], body["from"], body["to"]) == ("claro", str(FIRST_DAY), str(LAST_DAY))
+    assert (body["provider_id"], body["from"], body["to"]) == (
+        "claro",
+        str(FIRST_DAY),
+        str(LAST_DAY),
+    )
     days = [item["dt"] for item in body["items"]]
     assert days == sorted(days) and len(days) == DAYS
     first = body["items"][0]
@@ -173,7 +177,12 @@ def test_clients_sorting_and_filters(api: ApiEnv) -> None:
     assert by_amount[0]["client_id"] == "PDV000002"
     ascending = api.get(CLIENTS_URL.format("claro") + "&sort=transactions").json()["items"]
     assert [i["client_id"] for i in ascending] == [
-        "PDV000006", "PDV000005", "PDV000001", "PDV000003", "PDV000004", "PDV000002",
+        "PDV000006",
+        "PDV000005",
+        "PDV000001",
+        "PDV000003",
+        "PDV000004",
+        "PDV000002",
     ]  # fmt: skip  (3 and 4 tie on transactions: client_id breaks the tie)
     by_id = api.get(CLIENTS_URL.format("claro") + "&sort=-client_id").json()["items"]
     assert [i["client_id"] for i in by_id] == sorted((c[0] for c in CLIENTS), reverse=True)

@@ -62,17 +62,25 @@ def _ordering(sort: str, totals: Any) -> list[ColumnElement[Any]]:
     return [primary] if sort.removeprefix("-") == "client_id" else [primary, totals.c.client_id]
 
 
-def client_page(session: Session, query: ClientQuery, limit: int, offset: int) -> ClientPage:
+def client_page_statement(query: ClientQuery, limit: int, offset: int) -> Select[Any]:
     totals = _totals(query).subquery("totals")
-    stmt = (
+    return (
         select(totals, Client.client_name, Client.city, Client.department)
         .outerjoin(Client, Client.client_id == totals.c.client_id)
         .order_by(*_ordering(query.sort, totals))
         .limit(limit)
         .offset(offset)
     )
+
+
+def client_count_statement(query: ClientQuery) -> Select[Any]:
+    return select(func.count()).select_from(_totals(query).subquery())
+
+
+def client_page(session: Session, query: ClientQuery, limit: int, offset: int) -> ClientPage:
+    stmt = client_page_statement(query, limit, offset)
     rows = [_with_rates(dict(row)) for row in session.execute(stmt).mappings()]
-    total = session.scalar(select(func.count()).select_from(_totals(query).subquery())) or 0
+    total = session.scalar(client_count_statement(query)) or 0
     return ClientPage(rows=rows, total=total)
 
 

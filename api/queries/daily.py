@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, Select, select
 from sqlalchemy.orm import Session
 
 from serving.models import ProviderDailyMetrics, ProviderProductDailyMetrics
@@ -28,26 +29,35 @@ MEASURES = (
 )
 
 
-def provider_daily(
-    session: Session, provider_id: str, start: date, end: date
-) -> Sequence[RowMapping]:
+def provider_daily_statement(provider_id: str, start: date, end: date) -> Select[Any]:
     table = ProviderDailyMetrics.__table__
-    stmt = (
+    return (
         select(table.c.dt, *(table.c[name] for name in MEASURES))
         .where(table.c.provider_id == provider_id, table.c.dt.between(start, end))
         .order_by(table.c.dt)
     )
-    return session.execute(stmt).mappings().all()
+
+
+def provider_daily(
+    session: Session, provider_id: str, start: date, end: date
+) -> Sequence[RowMapping]:
+    return session.execute(provider_daily_statement(provider_id, start, end)).mappings().all()
 
 
 def provider_product_daily(
     session: Session, provider_id: str, start: date, end: date, product_id: str | None
 ) -> Sequence[RowMapping]:
+    stmt = provider_product_daily_statement(provider_id, start, end, product_id)
+    return session.execute(stmt).mappings().all()
+
+
+def provider_product_daily_statement(
+    provider_id: str, start: date, end: date, product_id: str | None
+) -> Select[Any]:
     table = ProviderProductDailyMetrics.__table__
     stmt = select(table.c.dt, table.c.product_id, *(table.c[name] for name in MEASURES)).where(
         table.c.provider_id == provider_id, table.c.dt.between(start, end)
     )
     if product_id is not None:
         stmt = stmt.where(table.c.product_id == product_id)
-    stmt = stmt.order_by(table.c.dt, table.c.product_id)
-    return session.execute(stmt).mappings().all()
+    return stmt.order_by(table.c.dt, table.c.product_id)

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping, func, select
+from sqlalchemy import RowMapping, Select, func, select
 from sqlalchemy.orm import Session
 
 from serving.models import RealtimeLateEvents, RealtimeProviderMinute, RealtimeProviderProductMinute
@@ -34,26 +34,36 @@ def _with_rate(row: RowMapping) -> dict[str, Any]:
     return values
 
 
-def provider_windows(session: Session, provider_id: str, since: datetime) -> list[dict[str, Any]]:
+def provider_windows_statement(provider_id: str, since: datetime) -> Select[Any]:
     table = RealtimeProviderMinute.__table__
-    stmt = (
+    return (
         select(*(table.c[name] for name in MEASURES))
         .where(table.c.provider_id == provider_id, table.c.window_start >= since)
         .order_by(table.c.window_start)
     )
+
+
+def provider_windows(session: Session, provider_id: str, since: datetime) -> list[dict[str, Any]]:
+    stmt = provider_windows_statement(provider_id, since)
     return [_with_rate(row) for row in session.execute(stmt).mappings()]
 
 
-def product_windows(
-    session: Session, provider_id: str, since: datetime, product_id: str | None
-) -> list[dict[str, Any]]:
+def product_windows_statement(
+    provider_id: str, since: datetime, product_id: str | None
+) -> Select[Any]:
     table = RealtimeProviderProductMinute.__table__
     stmt = select(table.c.product_id, *(table.c[name] for name in MEASURES)).where(
         table.c.provider_id == provider_id, table.c.window_start >= since
     )
     if product_id is not None:
         stmt = stmt.where(table.c.product_id == product_id)
-    stmt = stmt.order_by(table.c.window_start, table.c.product_id)
+    return stmt.order_by(table.c.window_start, table.c.product_id)
+
+
+def product_windows(
+    session: Session, provider_id: str, since: datetime, product_id: str | None
+) -> list[dict[str, Any]]:
+    stmt = product_windows_statement(provider_id, since, product_id)
     return [_with_rate(row) for row in session.execute(stmt).mappings()]
 
 
