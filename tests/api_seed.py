@@ -267,7 +267,7 @@ def build_env(
         yield ApiEnv(client=client, url=database_url, settings=settings, keys=keys, now=now)
 
 
-@pytest.fixture
-def api(database_url: str, tmp_path: Path) -> Iterator[ApiEnv]:
+@pytest.fixture(name="api")
+def api_fixture(database_url: str, tmp_path: Path) -> Iterator[ApiEnv]:
     """The app on a freshly migrated and seeded serving database (SQLite and PostgreSQL)."""
     yield from build_env(database_url, tmp_path / "data")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from api_seed import LAST_DAY, REALTIME_MINUTES_AGO, ApiEnv, api, build_env  # noqa: F401
+from api_seed import LAST_DAY, REALTIME_MINUTES_AGO, ApiEnv, api_fixture, build_env  # noqa: F401
 from fastapi.testclient import TestClient
 from test_api_metrics import DAILY, assert_problem
 

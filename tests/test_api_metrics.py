@@ -7,7 +7,7 @@ import io
 from decimal import Decimal
 from urllib.parse import quote
 
-from api_seed import CLIENTS, DAYS, DEPARTMENT_COUNTS, FIRST_DAY, LAST_DAY, ApiEnv, api  # noqa: F401
+from api_seed import CLIENTS, DAYS, DEPARTMENT_COUNTS, FIRST_DAY, LAST_DAY, ApiEnv, api_fixture  # noqa: F401
 from sqlalchemy import select
 
 from serving.db import make_engine

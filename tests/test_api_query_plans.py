@@ -42,7 +42,8 @@ insert into provider_client_daily_metrics
   select 'p' || p, 'PDV' || lpad(c::text, 6, '0'), {MEASURES}, 150, 900, date '2025-11-01' + d
   from generate_series(1, 10) p, generate_series(1, 400) c, generate_series(0, 59) d;
 insert into clients
-  select 'PDV' || lpad(c::text, 6, '0'), 'name', 'tienda', 'Cali', 'Valle', '76001', date '2020-01-01'
+  select 'PDV' || lpad(c::text, 6, '0'), 'name', 'tienda', 'Cali', 'Valle', '76001',
+         date '2020-01-01'
   from generate_series(1, 400) c;
 insert into realtime_provider_minute
   select 'p' || p, now() - make_interval(mins => m), now() - make_interval(mins => m - 1),
