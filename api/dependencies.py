@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -36,7 +37,17 @@ StateDep = Annotated[ApiState, Depends(get_state)]
 
 
 def get_session(state: StateDep) -> Iterator[Session]:
+    """A session for the request. Every step that uses it ends its own transaction (see
+    ``reading``), so no request holds a pooled connection while it waits for a worker thread:
+    with sync routes, holding one across thread hops deadlocks under load."""
     with state.sessions() as session:
+        yield session
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """A read transaction that returns its connection to the pool when the block ends."""
+    with session.begin():
         yield session
 
 
@@ -98,10 +109,15 @@ def readable_provider(
             problem="forbidden",
         )
     if key.is_admin and not state.known_providers.get_or_compute(
-        provider_id, lambda: provider_exists(session, provider_id)
+        provider_id, lambda: _provider_exists(session, provider_id)
     ):
         raise ApiProblem(404, f"unknown provider '{provider_id}'", problem="unknown-provider")
     return provider_id
+
+
+def _provider_exists(session: Session, provider_id: str) -> bool:
+    with reading(session):
+        return provider_exists(session, provider_id)
 
 
 ProviderDep = Annotated[str, Depends(readable_provider)]

@@ -143,9 +143,12 @@ def authenticate(session: Session, presented: str) -> AuthenticatedKey | None:
             ApiKey.key_hash == hash_key(presented), ApiKey.revoked_at.is_(None)
         )
     ).one_or_none()
+    if row is not None:
+        _record_use(session, row.key_id, row.last_used_at)
+    # End the transaction: the connection goes back to the pool before the request moves on.
+    session.commit()
     if row is None:
         return None
-    _record_use(session, row.key_id, row.last_used_at)
     return AuthenticatedKey(key_id=row.key_id, provider_id=row.provider_id, is_admin=row.is_admin)
 
 
@@ -157,4 +160,3 @@ def _record_use(session: Session, key_id: int, last_used_at: datetime | None) ->
         if now - last_used_at < LAST_USED_RESOLUTION:
             return
     session.execute(update(ApiKey).where(ApiKey.key_id == key_id).values(last_used_at=now))
-    session.commit()

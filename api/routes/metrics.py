@@ -12,6 +12,7 @@ from api.dependencies import (
     ProviderDep,
     SessionDep,
     StateDep,
+    reading,
     reject_unknown_query_params,
 )
 from api.formats import FormatDep, item_columns, render_csv, render_json
@@ -53,7 +54,8 @@ def daily_metrics(
     distinct points of sale and latency percentiles for each day in `from`..`to`."""
 
     def build() -> RenderedBody:
-        rows = provider_daily(session, provider_id, days.start, days.end)
+        with reading(session):
+            rows = provider_daily(session, provider_id, days.start, days.end)
         items = [DailyRow.model_validate(row) for row in rows]
         if fmt == "csv":
             name = f"{provider_id}-daily-{days.start}-{days.end}.csv"
@@ -86,7 +88,8 @@ def product_metrics(
     """The daily measures broken down by product, ordered by day then product."""
 
     def build() -> RenderedBody:
-        rows = provider_product_daily(session, provider_id, days.start, days.end, product_id)
+        with reading(session):
+            rows = provider_product_daily(session, provider_id, days.start, days.end, product_id)
         items = [ProductDailyRow.model_validate(row) for row in rows]
         if fmt == "csv":
             name = f"{provider_id}-products-{days.start}-{days.end}.csv"
@@ -145,7 +148,8 @@ def client_metrics(
     offset = decode_cursor(cursor, query) if cursor else 0
 
     def build() -> RenderedBody:
-        page = client_page(session, query, limit, offset)
+        with reading(session):
+            page = client_page(session, query, limit, offset)
         items = [ClientTotals.model_validate(row) for row in page.rows]
         more = offset + len(items) < page.total
         next_cursor = encode_cursor(query, offset + len(items)) if more and items else None

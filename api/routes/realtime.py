@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.caching import LIVE_CACHE_CONTROL, conditional_response
-from api.dependencies import ProviderDep, SessionDep, reject_unknown_query_params
+from api.dependencies import ProviderDep, SessionDep, reading, reject_unknown_query_params
 from api.formats import FormatDep, item_columns, render_csv, render_json
 from api.queries.realtime import late_totals, product_windows, provider_windows
 from api.routes.openapi import AUTHENTICATED_PROBLEMS, CSV_ALTERNATIVE
@@ -50,15 +50,14 @@ def realtime(
     """Event-time 1-minute windows that started in the last `minutes`, oldest first, plus the
     count of late events (arrived after their window closed) in the same period."""
     since, until = _period(minutes)
-    items = [
-        RealtimeMeasures.model_validate(row)
-        for row in provider_windows(session, provider_id, since)
-    ]
+    with reading(session):
+        rows = provider_windows(session, provider_id, since)
+        late_events, late_amount = late_totals(session, provider_id, since)
+    items = [RealtimeMeasures.model_validate(row) for row in rows]
     if fmt == "csv":
         columns = item_columns(RealtimeMeasures, ["window_start", "window_end"])
         body = render_csv(items, columns, f"{provider_id}-realtime.csv", {})
     else:
-        late_events, late_amount = late_totals(session, provider_id, since)
         body = render_json(
             RealtimeWindows(
                 provider_id=provider_id,
@@ -95,7 +94,8 @@ def realtime_products(
 ) -> Response:
     """Event-time 1-minute windows per product, oldest first."""
     since, until = _period(minutes)
-    rows = product_windows(session, provider_id, since, product_id)
+    with reading(session):
+        rows = product_windows(session, provider_id, since, product_id)
     items = [RealtimeProductWindow.model_validate(row) for row in rows]
     if fmt == "csv":
         columns = item_columns(RealtimeProductWindow, ["window_start", "window_end", "product_id"])

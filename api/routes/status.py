@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.caching import LIVE_CACHE_CONTROL, conditional_response
-from api.dependencies import ProviderDep, SessionDep, reject_unknown_query_params
+from api.dependencies import ProviderDep, SessionDep, reading, reject_unknown_query_params
 from api.formats import render_json
 from api.queries.alerts import provider_alerts
 from api.queries.freshness import last_sync, latest_daily_dt, latest_window_start, stage_runs
@@ -35,8 +35,9 @@ def alerts(
 ) -> Response:
     """Alerts the realtime processor opened for this provider: approval-rate drops, volume far
     below the usual level for the minute of the week, failure spikes."""
-    rows = provider_alerts(session, provider_id, status, limit)
-    items = [AlertOut.model_validate(row) for row in rows]
+    with reading(session):
+        rows = provider_alerts(session, provider_id, status, limit)
+        items = [AlertOut.model_validate(row) for row in rows]
     body = render_json(Alerts(provider_id=provider_id, status=status, items=items))
     return conditional_response(request, body, LIVE_CACHE_CONTROL)
 
@@ -52,10 +53,12 @@ def freshness(request: Request, provider_id: ProviderDep, session: SessionDep) -
     database, latest day with daily metrics for this provider, and the latest realtime window
     with its lag behind now."""
     now = datetime.now(UTC)
-    stages = stage_runs(session)
-    synced = last_sync(session)
+    with reading(session):
+        stages = stage_runs(session)
+        synced = last_sync(session)
+        window_start = latest_window_start(session, provider_id)
+        latest_daily = latest_daily_dt(session, provider_id)
     sync_stage = stages.get("sync")
-    window_start = latest_window_start(session, provider_id)
     lag = None
     if window_start is not None:
         window_end = as_utc(window_start) + timedelta(minutes=1)
@@ -69,7 +72,7 @@ def freshness(request: Request, provider_id: ProviderDep, session: SessionDep) -
             last_transformed_dt=transform.last_dt if transform else None,
             last_synced_dt=synced.last_dt or (sync_stage.last_dt if sync_stage else None),
             last_synced_at=synced.last_run_at or (sync_stage.last_run_at if sync_stage else None),
-            latest_daily_dt=latest_daily_dt(session, provider_id),
+            latest_daily_dt=latest_daily,
             latest_realtime_window_start=window_start,
             realtime_lag_seconds=lag,
             checked_at=now,
