@@ -4,7 +4,7 @@ provider it may read, the date range and the strict query-parameter check."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +28,7 @@ PROVIDER_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def get_state(request: Request) -> ApiState:
+async def get_state(request: Request) -> ApiState:
     state: ApiState = request.app.state.api
     return state
 
@@ -36,10 +36,11 @@ def get_state(request: Request) -> ApiState:
 StateDep = Annotated[ApiState, Depends(get_state)]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
+async def get_session(state: StateDep) -> AsyncIterator[Session]:
     """A session for the request. Every step that uses it ends its own transaction (see
     ``reading``), so no request holds a pooled connection while it waits for a worker thread:
-    with sync routes, holding one across thread hops deadlocks under load."""
+    with sync routes, holding one across thread hops deadlocks under load. A session without
+    an open transaction is created and closed with no I/O, hence ``async`` (no thread hop)."""
     with state.sessions() as session:
         yield session
 
@@ -138,7 +139,7 @@ class DateRange:
     end: date
 
 
-def date_range(
+async def date_range(
     from_: Annotated[
         IsoDate,
         Query(alias="from", description="First day (Bogota), ISO date.", examples=["2026-03-01"]),
@@ -168,7 +169,7 @@ def _range_problem(name: str, detail: str) -> ApiProblem:
 DateRangeDep = Annotated[DateRange, Depends(date_range)]
 
 
-def reject_unknown_query_params(request: Request) -> None:
+async def reject_unknown_query_params(request: Request) -> None:
     """Unknown or repeated query parameters are refused with 400, never silently ignored."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):

@@ -22,7 +22,7 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 ResponseFormat = Literal["json", "csv"]
 
 
-def response_format(
+async def response_format(
     request: Request,
     format: Annotated[
         ResponseFormat | None,
