@@ -93,6 +93,7 @@ def _local_reports(settings: Settings, dt: date, providers: list[str] | None) ->
         raise PuntoredError(f"no landed transactions for {dt} under {day_folder}: run land first")
     connection = duckdb.connect()
     try:
+        connection.execute("SET TimeZone = 'UTC'")  # event_at is written in UTC, whatever the host
         connection.execute(
             f"CREATE TEMP TABLE day AS SELECT {', '.join(REPORT_COLUMNS)}, provider_id "
             "FROM read_parquet(?)",

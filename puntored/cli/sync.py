@@ -29,7 +29,7 @@ class _RichProgress:
         self._progress.update(self._task, advance=1, description=f"{mart} {dts[-1]}")
 
 
-def _parse_day(value: str | None, option: str) -> date | None:
+def parse_day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
@@ -46,7 +46,7 @@ def sync(
 ) -> None:
     """Sync the marts' new or changed dt partitions (and the dimensions) into the serving DB."""
     settings = get_settings()
-    start, end = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
+    start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
