@@ -29,9 +29,32 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from mart_builder import build_marts  # noqa: E402
 
+import serving.sync.run as sync_run  # noqa: E402
 from puntored.settings import Settings  # noqa: E402
 from serving.migrate import upgrade  # noqa: E402
 from serving.sync import run_sync  # noqa: E402
+from serving.sync.warehouse import DuckDBWarehouse  # noqa: E402
+
+PHASES: dict[str, float] = {}
+
+
+def _timed(owner: object, name: str, label: str) -> None:
+    """Wrap a function of the sync to add its wall time to PHASES[label] (breakdown only)."""
+    original = getattr(owner, name)
+
+    def wrapper(*args: object, **kwargs: object) -> object:
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            PHASES[label] = PHASES.get(label, 0.0) + time.perf_counter() - started
+
+    setattr(owner, name, wrapper)
+
+
+_timed(DuckDBWarehouse, "fingerprints", "warehouse fingerprints (DuckDB)")
+_timed(sync_run, "replace_partitions", "read DuckDB + COPY to staging + delete/insert")
+_timed(sync_run, "verify", "verify fingerprints in PostgreSQL")
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MART = "fct_provider_client_daily"
@@ -73,6 +96,7 @@ def _run(data_dir: Path, url: str, args: argparse.Namespace) -> None:
     sync_s = time.perf_counter() - started
     rows = result.rows_written
 
+    phases = dict(PHASES)
     started = time.perf_counter()
     noop = run_sync(settings)
     noop_s = time.perf_counter() - started
@@ -86,6 +110,9 @@ def _run(data_dir: Path, url: str, args: argparse.Namespace) -> None:
           f"  ({baseline_rows:,} rows of {MART})")  # fmt: skip
     print(f"ratio sync / raw COPY    {sync_rate / copy_rate:>9.2f}   (aim >= 0.5)")
     print(f"re-run, nothing changed  {noop_s:>9.2f} s")
+    print("first sync breakdown:")
+    for label, seconds in phases.items():
+        print(f"  {label:<48} {seconds:>6.2f} s")
 
 
 def _raw_copy(warehouse: Path, url: str) -> tuple[int, float]:
