@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     athena_s3_staging_dir: str | None = None
     glue_database: str = "puntored_raw"
 
+    # sync (marts → serving database)
+    marts_schema: str = "main"  # DuckDB schema (locally) or Glue database (aws) of the dbt marts
+    sync_retry_attempts: int = 5  # connection attempts to the serving database per unit of work
+    sync_retry_wait_s: float = 0.5  # first backoff wait; doubles each attempt (max 30 s)
+
+    # provider API (api/): per-key token bucket and the in-process cache of hot queries
+    api_rate_limit_per_second: float = 20.0
+    api_rate_limit_burst: int = 100
+    api_cache_ttl_seconds: float = 30.0
+
     @model_validator(mode="after")
     def _refuse_local_defaults_in_aws(self) -> Settings:
         if self.mode != "aws":
