@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from puntored.errors import PuntoredError
 from puntored.reference.load import load_reference
 from puntored.settings import Settings
 
@@ -27,7 +28,7 @@ def landing_config(
     from glue.landing.run import LandingConfig
 
     if settings.mode != "local":
-        raise ValueError("puntored land runs the job locally; in aws mode run the Glue job")
+        raise PuntoredError("puntored land runs the job locally; in aws mode run the Glue job")
     reference = load_reference()
     return LandingConfig(
         landing_dir=Path(settings.landing_dir),
@@ -53,6 +54,6 @@ def run_landing(
     from glue.landing.session import local_session
 
     if first and last and first > last:
-        raise ValueError(f"--from {first} is after --to {last}")
+        raise PuntoredError(f"--from {first} is after --to {last}")
     config = landing_config(settings, first, last, reprocess)
     return land(spark or local_session(), config)

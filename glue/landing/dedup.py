@@ -8,16 +8,31 @@ the rule only decides which ``source_file`` the row keeps.
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+COPY = "_copy"
 
-def drop_batch_duplicates(events: DataFrame) -> DataFrame:
+
+def number_copies(events: DataFrame) -> DataFrame:
+    """Adds ``_copy``: 1 for the first arrival of each id, 2, 3… for later copies."""
     arrival_order = Window.partitionBy("transaction_id").orderBy("source_file", "line_id")
-    ranked = events.withColumn("_copy", F.row_number().over(arrival_order))
-    return ranked.where(F.col("_copy") == 1).drop("_copy")
+    return events.withColumn(COPY, F.row_number().over(arrival_order))
+
+
+def is_first_copy() -> Column:
+    return F.col(COPY) == 1
+
+
+def first_copies(numbered: DataFrame) -> DataFrame:
+    return numbered.where(is_first_copy()).drop(COPY)
+
+
+def already_landed(events: DataFrame, landed: DataFrame) -> DataFrame:
+    """Events whose id is in ``landed`` (the touched partitions already in the lake)."""
+    return events.join(landed.select("transaction_id"), "transaction_id", "left_semi")
 
 
 def drop_lake_duplicates(events: DataFrame, landed: DataFrame) -> DataFrame:
-    """Events whose id is not in ``landed`` (the touched partitions already in the lake)."""
+    """Events whose id is not in ``landed``."""
     return events.join(landed.select("transaction_id"), "transaction_id", "left_anti")

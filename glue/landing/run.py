@@ -21,12 +21,13 @@ from pyspark.sql import functions as F
 
 from glue.landing import dedup, files, parse, validate, write
 from puntored.contract.transaction import field_names
+from puntored.errors import PuntoredError
 
 RAW_COLUMNS = [*field_names(), "source_file", "ingested_at"]
 QUARANTINE_COLUMNS = ["raw_record", "reason", "source_file", "ingested_at"]
 
 
-class ConservationError(RuntimeError):
+class ConservationError(PuntoredError):
     """Records read do not equal landed + quarantined + duplicates: nothing was committed."""
 
 
@@ -78,7 +79,7 @@ class LandingResult:
 
     @property
     def quarantined_by_code(self) -> dict[str, int]:
-        """Counts by reason code without its detail (``missing_field:amount`` → ``missing_field``)."""
+        """Counts by reason code, detail dropped (``missing_field:amount`` → ``missing_field``)."""
         codes: Counter[str] = Counter()
         for reason, count in self.quarantined_by_reason.items():
             codes[reason.split(":", 1)[0]] += count
@@ -138,7 +139,9 @@ def _land_files(
     try:
         _count_lines(classified, result)
         staged_raw = staging / "transactions"
-        existing_rows = _stage_transactions(spark, config, classified, staged_raw, ingested_at, result)
+        existing_rows = _stage_transactions(
+            spark, config, classified, staged_raw, ingested_at, result
+        )
         staged_quarantine = staging / "quarantine"
         _stage_quarantine(spark, config, classified, readable, result, staged_quarantine, started)
         written = write.count_staged(spark, staged_raw) - existing_rows
@@ -179,37 +182,37 @@ def _stage_transactions(
     ingested_at: str,
     result: LandingResult,
 ) -> int:
-    """Writes the merged touched partitions to ``staging``; returns the rows already landed."""
-    valid = validate.valid_events(classified)
-    unique = dedup.drop_batch_duplicates(valid).persist(StorageLevel.MEMORY_AND_DISK)
+    """Writes the merged touched partitions to ``staging``; returns the rows already landed.
+
+    Each term of the conservation law is counted on its own (never as a difference), so a
+    lost or doubled row shows up as a broken law.
+    """
+    numbered = dedup.number_copies(validate.valid_events(classified))
+    numbered = numbered.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        per_day = unique.groupBy("dt").count().collect()
-        valid_count = result.records_read - result.quarantined
-        unique_count = sum(row["count"] for row in per_day)
-        result.duplicates_in_batch = valid_count - unique_count
-        days = [row["dt"] for row in per_day]
+        counts = numbered.groupBy("dt", dedup.is_first_copy().alias("first")).count().collect()
+        result.duplicates_in_batch = sum(r["count"] for r in counts if not r["first"])
+        days = sorted({r["dt"] for r in counts if r["first"]})
+        unique = dedup.first_copies(numbered)
         existing = write.read_partitions(spark, config.transactions_dir, days, RAW_COLUMNS)
         new = unique
-        existing_rows = 0
         if existing is not None:
+            result.duplicates_in_lake = dedup.already_landed(unique, existing).count()
             new = dedup.drop_lake_duplicates(unique, existing)
         new = write.with_ingested_at(new, ingested_at).select(*RAW_COLUMNS, "dt")
-        new = new.persist(StorageLevel.MEMORY_AND_DISK)
-        new_count = new.count()
-        result.duplicates_in_lake = unique_count - new_count
-        if new_count == 0:
-            return 0
         new_days = [r["dt"] for r in new.select("dt").distinct().collect()]
+        if not new_days:
+            return 0
         merged = new
         existing = write.read_partitions(spark, config.transactions_dir, new_days, RAW_COLUMNS)
+        existing_rows = 0
         if existing is not None:
             existing_rows = existing.count()
             merged = existing.unionByName(new)
         write.write_staged(merged, staging, ["event_at", "transaction_id"])
-        new.unpersist()
         return existing_rows
     finally:
-        unique.unpersist()
+        numbered.unpersist()
 
 
 def _stage_quarantine(

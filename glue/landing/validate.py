@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from puntored.contract.transaction import TRANSACTION_FIELDS, FieldType
 from glue.landing.parse import CORRUPT, is_broken_json
+from puntored.contract.transaction import TRANSACTION_FIELDS, FieldType
 
 BOGOTA = "America/Bogota"
 FUTURE_TOLERANCE = "INTERVAL 5 MINUTES"
@@ -93,22 +93,19 @@ def classify(
     """Adds ``reason``: null for a valid event, else the first defect's code."""
     products = _map_literal(product_provider)
     future = _field("event_at") > arrival_end() + F.expr(FUTURE_TOLERANCE)
-    reason = (
-        F.when(is_broken_json(), F.lit("malformed_json"))
-        .otherwise(
-            F.coalesce(
-                _missing_field(),
-                _wrong_type(),
-                _invalid_value(),
-                _negative_amount(),
-                F.when(~_field("provider_id").isin(*sorted(providers)), F.lit("unknown_provider")),
-                F.when(
-                    F.coalesce(F.element_at(products, _field("product_id")), F.lit(""))
-                    != _field("provider_id"),
-                    F.lit("unknown_product"),
-                ),
-                F.when(future, F.lit("future_timestamp")),
-            )
+    reason = F.when(is_broken_json(), F.lit("malformed_json")).otherwise(
+        F.coalesce(
+            _missing_field(),
+            _wrong_type(),
+            _invalid_value(),
+            _negative_amount(),
+            F.when(~_field("provider_id").isin(*sorted(providers)), F.lit("unknown_provider")),
+            F.when(
+                F.coalesce(F.element_at(products, _field("product_id")), F.lit(""))
+                != _field("provider_id"),
+                F.lit("unknown_product"),
+            ),
+            F.when(future, F.lit("future_timestamp")),
         )
     )
     return parsed.withColumn("reason", reason)
@@ -127,6 +124,9 @@ def quarantined(classified: DataFrame, fallback_day: str) -> DataFrame:
     """Rejected lines as read, with their reason; ``dt`` is the arrival day of the file
     (``fallback_day`` for a file outside the arrival-folder layout)."""
     day = F.coalesce(arrival_date(), F.to_date(F.lit(fallback_day)))
+    # A garbage line may hold bytes that are not UTF-8; Parquet strings must be valid UTF-8
+    # (DuckDB and Athena refuse the file otherwise): invalid bytes become U+FFFD.
+    raw = F.decode(F.encode("raw_record", "UTF-8"), "UTF-8")
     return classified.where(F.col("reason").isNotNull()).select(
-        "raw_record", "reason", "source_file", day.alias("dt")
+        raw.alias("raw_record"), "reason", "source_file", day.alias("dt")
     )

@@ -27,6 +27,7 @@ def _register() -> None:
     from puntored.cli import (
         db,  # noqa: F401
         keys,  # noqa: F401
+        land,  # noqa: F401
         reports,  # noqa: F401
         serve,  # noqa: F401
         sync,  # noqa: F401
