@@ -109,8 +109,10 @@ def main() -> None:
     start = time.perf_counter()
     spark = local_session()
     print(f"spark session start: {time.perf_counter() - start:.1f} s (not in the figures below)")
-    print(f"{'events':>10} {'spark s':>8} {'spark rows/s':>13} {'duckdb s':>9} "
-          f"{'duckdb rows/s':>14} {'ratio':>6}")
+    print(
+        f"{'events':>10} {'spark s':>8} {'spark rows/s':>13} {'duckdb s':>9} "
+        f"{'duckdb rows/s':>14} {'ratio':>6}"
+    )
     for events in args.events:
         root = args.work / str(events)
         shutil.rmtree(root, ignore_errors=True)
@@ -121,8 +123,10 @@ def main() -> None:
         result = run_landing(settings, spark=spark)
         spark_s = time.perf_counter() - start
         assert result.landed == events, result
-        print(f"{events:>10,} {spark_s:>8.1f} {events / spark_s:>13,.0f} {duck:>9.1f} "
-              f"{events / duck:>14,.0f} {spark_s / duck:>5.1f}x")
+        print(
+            f"{events:>10,} {spark_s:>8.1f} {events / spark_s:>13,.0f} {duck:>9.1f} "
+            f"{events / duck:>14,.0f} {spark_s / duck:>5.1f}x"
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

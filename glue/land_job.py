@@ -1,0 +1,98 @@
+"""AWS Glue 5 job script (Spark 3.5) for the landing job; runs unchanged on local Spark.
+
+On Glue (``awsglue`` importable) it builds the session from a GlueContext, reads its
+arguments with ``getResolvedOptions`` and wraps the run in ``job.init``/``job.commit``.
+Locally the same arguments are parsed with argparse and a ``local[*]`` session is used.
+
+    python glue/land_job.py --landing_path data/landing --lake_path data/lake \\
+        --state_path data/state [--from 2026-11-02 --to 2026-11-04] [--reprocess true]
+
+The work itself is ``glue.landing.run.land``: pure DataFrame functions the tests exercise.
+Job bookmarks: Glue bookmarks track DynamicFrame sources only; this job reads text lines
+with Spark, so it keeps its own bookmark of processed files under ``--state_path``
+(docs/decisions/0201-own-bookmark-and-partition-projection.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from glue.landing.run import LandingConfig
+
+REQUIRED = ["landing_path", "lake_path", "state_path"]
+OPTIONAL = ["from", "to", "reprocess"]
+
+
+def _glue_arguments(argv: list[str]) -> dict[str, str]:
+    from awsglue.utils import getResolvedOptions
+
+    names = ["JOB_NAME", *REQUIRED] + [o for o in OPTIONAL if f"--{o}" in argv]
+    return dict(getResolvedOptions(argv, names))
+
+
+def _local_arguments(argv: list[str]) -> dict[str, str]:
+    parser = argparse.ArgumentParser(description="PuntoRed landing job (local Spark)")
+    for name in REQUIRED:
+        parser.add_argument(f"--{name}", required=True)
+    for name in OPTIONAL:
+        parser.add_argument(f"--{name}")
+    return {k: v for k, v in vars(parser.parse_args(argv[1:])).items() if v is not None}
+
+
+def _config(arguments: dict[str, str]) -> LandingConfig:
+    from glue.landing.run import LandingConfig
+    from puntored.reference.load import load_reference
+
+    for name in REQUIRED:
+        if arguments[name].startswith("s3://"):
+            raise SystemExit(
+                f"--{name} {arguments[name]}: S3 paths are not supported yet by the file "
+                "discovery/swap step (see docs/landing.md); mount or sync the bucket"
+            )
+    reference = load_reference()
+    return LandingConfig(
+        landing_dir=Path(arguments["landing_path"]),
+        lake_dir=Path(arguments["lake_path"]),
+        state_dir=Path(arguments["state_path"]),
+        providers=frozenset(p.provider_id for p in reference.providers),
+        product_provider=reference.product_provider(),
+        first=date.fromisoformat(arguments["from"]) if "from" in arguments else None,
+        last=date.fromisoformat(arguments["to"]) if "to" in arguments else None,
+        reprocess=arguments.get("reprocess", "false").lower() == "true",
+    )
+
+
+def main(argv: list[str]) -> None:
+    from glue.landing.run import land
+    from glue.landing.session import JOB_CONF
+
+    try:
+        from awsglue.context import GlueContext
+        from awsglue.job import Job
+    except ImportError:
+        from glue.landing.session import local_session
+
+        result = land(local_session(), _config(_local_arguments(argv)))
+    else:
+        from pyspark.context import SparkContext
+
+        arguments = _glue_arguments(argv)
+        glue_context = GlueContext(SparkContext.getOrCreate())
+        spark = glue_context.spark_session
+        for key, value in JOB_CONF.items():
+            spark.conf.set(key, value)
+        job = Job(glue_context)
+        job.init(arguments["JOB_NAME"], arguments)
+        result = land(spark, _config(arguments))
+        job.commit()
+    print(json.dumps(result.to_manifest(), default=str))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
