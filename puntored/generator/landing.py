@@ -1,0 +1,218 @@
+"""The batch path: events, faults and arrival folders written as the switch exports them.
+
+Every line gets an arrival hour (a Bogota hour index); lines are grouped by it into
+``landing/transactions/arrival_date=.../hour=.../part-NNNNN.jsonl.gz``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from puntored.generator import events as ev
+from puntored.generator import faults, rhythm, wire
+from puntored.generator.clock import (
+    BOGOTA_OFFSET_MS,
+    HOUR_MS,
+    bogota_day_index,
+    bogota_hour_index,
+    day_start_utc_ms,
+    hour_index_end_utc_ms,
+)
+from puntored.generator.files import arrival_folder, gzip_bytes, write_atomically
+from puntored.generator.manifest import InjectedFaults, build_manifest, write_manifest
+from puntored.generator.options import GenerateOptions
+from puntored.reference import load_reference
+from puntored.settings import Settings
+
+REVERSAL_RATE = 0.007  # of approved sales
+LATE_DAYS = (1, 5)
+DUPLICATE_DELAY_HOURS = 48  # a re-send arrives up to two days after the original's folder
+MALFORMED_SEQ_BASE = 9_000_000_000  # malformed and truncated records get their own id ranges
+TRUNCATED_SEQ_BASE = 9_500_000_000
+
+# Independent random streams: changing one fault rate does not change the events themselves.
+STREAM_SALES, STREAM_REVERSALS, STREAM_ARRIVALS, STREAM_MALFORMED, STREAM_TRUNCATED = range(5)
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    run_id: str
+    landing_dir: Path
+    manifest_path: Path
+    manifest: dict[str, Any]
+
+
+@dataclass
+class _Lines:
+    """Lines to write with their arrival hour and in-folder order."""
+
+    text: list[str]
+    arrival: np.ndarray
+    order: np.ndarray
+
+
+def generate_landing(
+    settings: Settings, options: GenerateOptions, progress: ProgressCallback | None = None
+) -> GenerateResult:
+    options.validate()
+    model = ev.EventModel.from_reference(load_reference())
+    prefix = wire.transaction_id_prefix(options.run_id)
+
+    unique = _unique_events(model, options)
+    unique_lines = wire.encode_lines(unique, model, prefix)
+    arrivals_rng = _rng(options, STREAM_ARRIVALS)
+    arrival, late_by_days = _arrival_hours(arrivals_rng, unique, options.faults.late)
+    duplicate_rows, duplicate_arrival = _duplicates(arrivals_rng, arrival, options.faults.duplicate)
+    malformed_lines, malformed_reasons = _malformed(model, options, prefix, len(unique))
+    parts = [
+        _Lines(unique_lines, arrival, unique.event_ms),
+        _Lines(
+            [unique_lines[i] for i in duplicate_rows.tolist()],
+            duplicate_arrival,
+            unique.event_ms[duplicate_rows],
+        ),
+        malformed_lines,
+    ]
+    transactions_dir = settings.landing_dir / "transactions"
+    files = _write_folders(transactions_dir, parts, options.gzip_level, progress)
+    truncated_paths, truncated_records = _write_truncated(
+        model, options, prefix, settings.landing_dir, files
+    )
+
+    injected = InjectedFaults(
+        duplicates=len(duplicate_rows),
+        late_by_days=late_by_days,
+        malformed=malformed_reasons,
+        truncated_files=truncated_paths,
+        truncated_file_records=truncated_records,
+    )
+    lines = sum(len(p.text) for p in parts) + truncated_records
+    manifest = build_manifest(options, unique, injected, sum(files.values()), lines)
+    manifest_path = settings.landing_dir / "_manifests" / f"generate-{options.run_id}.json"
+    write_manifest(manifest_path, manifest)
+    return GenerateResult(options.run_id, settings.landing_dir, manifest_path, manifest)
+
+
+def _rng(options: GenerateOptions, stream: int) -> np.random.Generator:
+    return np.random.default_rng([options.seed, stream])
+
+
+def _unique_events(model: ev.EventModel, options: GenerateOptions) -> ev.EventBatch:
+    """Sales over the date range, following the rhythm, then reversals of some of them."""
+    rng = _rng(options, STREAM_SALES)
+    days = [options.start + timedelta(days=i) for i in range(options.days)]
+    times = [
+        rhythm.sample_event_times(rng, day, rhythm.events_on(day, options.events_per_day))
+        for day in days
+    ]
+    sales = ev.make_sales(model, rng, np.concatenate(times), first_seq=0)
+    reversals = ev.make_reversals(
+        _rng(options, STREAM_REVERSALS), sales, REVERSAL_RATE, first_seq=len(sales)
+    )
+    return ev.EventBatch.concat([sales, reversals])
+
+
+def _arrival_hours(
+    rng: np.random.Generator, events: ev.EventBatch, late_rate: float
+) -> tuple[np.ndarray, dict[int, int]]:
+    """On-time events arrive in their own hour's folder; late ones 1-5 days later."""
+    arrival = bogota_hour_index(events.event_ms)
+    late_count = round(late_rate * len(events))
+    late_rows = rng.choice(len(events), size=late_count, replace=False)
+    late_days = rng.integers(LATE_DAYS[0], LATE_DAYS[1] + 1, late_count)
+    event_day = bogota_day_index(events.event_ms[late_rows])
+    arrival[late_rows] = (event_day + late_days) * 24 + rng.integers(0, 24, late_count)
+    counts = Counter(late_days.tolist())
+    return arrival, {d: counts.get(d, 0) for d in range(LATE_DAYS[0], LATE_DAYS[1] + 1)}
+
+
+def _duplicates(
+    rng: np.random.Generator, arrival: np.ndarray, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows re-sent byte for byte, in the original's folder or up to two days later."""
+    count = min(round(rate * len(arrival)), len(arrival))
+    rows = np.sort(rng.choice(len(arrival), size=count, replace=False))
+    return rows, arrival[rows] + rng.integers(0, DUPLICATE_DELAY_HOURS + 1, count)
+
+
+def _range_times(rng: np.random.Generator, options: GenerateOptions, count: int) -> np.ndarray:
+    first = day_start_utc_ms(options.start)
+    return np.sort(rng.integers(first, first + options.days * 24 * HOUR_MS, count))
+
+
+def _malformed(
+    model: ev.EventModel, options: GenerateOptions, prefix: str, unique_count: int
+) -> tuple[_Lines, Counter[str]]:
+    """Extra lines with one defect each, built from fresh events (never also valid)."""
+    rng = _rng(options, STREAM_MALFORMED)
+    count = round(options.faults.malformed * unique_count)
+    base = ev.make_sales(model, rng, _range_times(rng, options, count), MALFORMED_SEQ_BASE)
+    columns = wire.encode_columns(base, model, prefix)
+    arrival = bogota_hour_index(base.event_ms)
+    arrival_end = hour_index_end_utc_ms(arrival)
+    reasons = [faults.MALFORMED_REASONS[i] for i in rng.integers(0, 8, count).tolist()]
+    product_ids = [p.product_id for p in model.reference.products]
+    lines = []
+    for row, reason in enumerate(reasons):
+        values = {name: column[row] for name, column in columns.items()}
+        own_provider = model.product_provider[base.product[row]]
+        foreign = np.flatnonzero(model.product_provider != own_provider)
+        foreign_product = product_ids[int(rng.choice(foreign))]
+        lines.append(faults.corrupt(rng, reason, values, int(arrival_end[row]), foreign_product))
+    return _Lines(lines, arrival, base.event_ms), Counter(reasons)
+
+
+def _write_folders(
+    root: Path, parts: list[_Lines], level: int, progress: ProgressCallback | None
+) -> dict[str, int]:
+    """One part file per arrival folder; returns files written per folder."""
+    text = [line for part in parts for line in part.text]
+    arrival = np.concatenate([p.arrival for p in parts])
+    order = np.lexsort((np.concatenate([p.order for p in parts]), arrival))
+    sorted_arrival = arrival[order]
+    folders, starts = np.unique(sorted_arrival, return_index=True)
+    ends = [*starts[1:].tolist(), len(order)]
+    files: dict[str, int] = {}
+    for number, (hour, start, end) in enumerate(zip(folders, starts.tolist(), ends, strict=True)):
+        folder = arrival_folder(hour)
+        lines = [text[i] for i in order[start:end].tolist()]
+        write_atomically(root / folder / "part-00000.jsonl.gz", gzip_bytes(lines, level))
+        files[folder] = 1
+        if progress:
+            progress(number + 1, len(folders))
+    return files
+
+
+def _write_truncated(
+    model: ev.EventModel,
+    options: GenerateOptions,
+    prefix: str,
+    landing_dir: Path,
+    files: dict[str, int],
+) -> tuple[list[str], int]:
+    """Whole extra files of fresh events whose gzip stream is cut in the middle."""
+    rng = _rng(options, STREAM_TRUNCATED)
+    paths, records = [], 0
+    per_file = max(20, options.events_per_day // 24)
+    for index in range(options.faults.truncated_files):
+        hour = int(bogota_hour_index(_range_times(rng, options, 1))[0])
+        hour_start = hour * HOUR_MS + BOGOTA_OFFSET_MS
+        times = np.sort(rng.integers(hour_start, hour_start + HOUR_MS, per_file))
+        batch = ev.make_sales(model, rng, times, TRUNCATED_SEQ_BASE + index * per_file)
+        data = gzip_bytes(wire.encode_lines(batch, model, prefix), options.gzip_level)
+        folder = arrival_folder(hour)
+        relative = f"transactions/{folder}/part-{files.get(folder, 0):05d}.jsonl.gz"
+        files[folder] = files.get(folder, 0) + 1
+        write_atomically(landing_dir / relative, data[: len(data) // 2])
+        paths.append(relative)
+        records += per_file
+    return paths, records
