@@ -62,31 +62,20 @@ class EventBatch:
     status: np.ndarray
     code: np.ndarray
     latency_ms: np.ndarray
-    customer_reference: list[str | None]
+    reference_prefix: np.ndarray  # unmasked parts of the customer reference
+    reference_digits: np.ndarray
 
     def __len__(self) -> int:
         return len(self.seq)
 
     def take(self, rows: np.ndarray) -> EventBatch:
-        values = {}
-        for f in fields(self):
-            column = getattr(self, f.name)
-            if isinstance(column, list):
-                values[f.name] = [column[i] for i in rows.tolist()]
-            else:
-                values[f.name] = column[rows]
-        return EventBatch(**values)
+        return EventBatch(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
 
     @staticmethod
     def concat(batches: list[EventBatch]) -> EventBatch:
-        values = {}
-        for f in fields(EventBatch):
-            columns = [getattr(b, f.name) for b in batches]
-            if isinstance(columns[0], list):
-                values[f.name] = [v for column in columns for v in column]
-            else:
-                values[f.name] = np.concatenate(columns)
-        return EventBatch(**values)
+        return EventBatch(
+            **{f.name: np.concatenate([getattr(b, f.name) for b in batches]) for f in fields(EventBatch)}
+        )
 
 
 def make_sales(
@@ -99,6 +88,7 @@ def make_sales(
     amount = products.sample_amounts(rng, model.reference.products, product)
     category = model.provider_category[model.product_provider[product]]
     result = outcomes.sample_outcomes(rng, model.categories, category)
+    reference_prefix, reference_digits = points_of_sale.reference_digits(rng, count)
     return EventBatch(
         seq=np.arange(first_seq, first_seq + count, dtype=np.int64),
         is_reversal=np.zeros(count, dtype=bool),
@@ -114,9 +104,8 @@ def make_sales(
         status=result.status,
         code=result.code,
         latency_ms=result.latency_ms,
-        customer_reference=points_of_sale.customer_references(
-            rng, model.reference.products, product
-        ),
+        reference_prefix=reference_prefix,
+        reference_digits=reference_digits,
     )
 
 
@@ -145,5 +134,6 @@ def make_reversals(
         status=original.status,
         code=original.code,
         latency_ms=outcomes.reversal_latency(rng, count),
-        customer_reference=original.customer_reference,
+        reference_prefix=original.reference_prefix,
+        reference_digits=original.reference_digits,
     )

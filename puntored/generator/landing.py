@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +40,8 @@ TRUNCATED_SEQ_BASE = 9_500_000_000
 
 # Independent random streams: changing one fault rate does not change the events themselves.
 STREAM_SALES, STREAM_REVERSALS, STREAM_ARRIVALS, STREAM_MALFORMED, STREAM_TRUNCATED = range(5)
+
+WRITER_THREADS = 2
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -156,14 +159,14 @@ def _malformed(
     rng = _rng(options, STREAM_MALFORMED)
     count = round(options.faults.malformed * unique_count)
     base = ev.make_sales(model, rng, _range_times(rng, options, count), MALFORMED_SEQ_BASE)
-    columns = wire.encode_columns(base, model, prefix)
+    valid_lines = wire.encode_lines(base, model, prefix)
     arrival = bogota_hour_index(base.event_ms)
     arrival_end = hour_index_end_utc_ms(arrival)
     reasons = [faults.MALFORMED_REASONS[i] for i in rng.integers(0, 8, count).tolist()]
     product_ids = [p.product_id for p in model.reference.products]
     lines = []
     for row, reason in enumerate(reasons):
-        values = {name: column[row] for name, column in columns.items()}
+        values = wire.field_texts(valid_lines[row])
         own_provider = model.product_provider[base.product[row]]
         foreign = np.flatnonzero(model.product_provider != own_provider)
         foreign_product = product_ids[int(rng.choice(foreign))]
@@ -174,21 +177,31 @@ def _malformed(
 def _write_folders(
     root: Path, parts: list[_Lines], level: int, progress: ProgressCallback | None
 ) -> dict[str, int]:
-    """One part file per arrival folder; returns files written per folder."""
+    """One part file per arrival folder; returns files written per folder.
+
+    Compression runs in a small thread pool (zlib releases the GIL) while the next folder's
+    lines are gathered; results are identical to writing one file after another.
+    """
     text = [line for part in parts for line in part.text]
     arrival = np.concatenate([p.arrival for p in parts])
     order = np.lexsort((np.concatenate([p.order for p in parts]), arrival))
-    sorted_arrival = arrival[order]
-    folders, starts = np.unique(sorted_arrival, return_index=True)
+    folders, starts = np.unique(arrival[order], return_index=True)
     ends = [*starts[1:].tolist(), len(order)]
     files: dict[str, int] = {}
-    for number, (hour, start, end) in enumerate(zip(folders, starts.tolist(), ends, strict=True)):
-        folder = arrival_folder(hour)
-        lines = [text[i] for i in order[start:end].tolist()]
+
+    def write(folder: str, lines: list[str]) -> None:
         write_atomically(root / folder / "part-00000.jsonl.gz", gzip_bytes(lines, level))
-        files[folder] = 1
-        if progress:
-            progress(number + 1, len(folders))
+
+    with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
+        pending = []
+        for hour, start, end in zip(folders.tolist(), starts.tolist(), ends, strict=True):
+            folder = arrival_folder(hour)
+            files[folder] = 1
+            pending.append(pool.submit(write, folder, [text[i] for i in order[start:end]]))
+        for number, future in enumerate(pending):
+            future.result()
+            if progress:
+                progress(number + 1, len(pending))
     return files
 
 

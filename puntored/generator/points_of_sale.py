@@ -61,29 +61,31 @@ def sample_payment_methods(rng: np.random.Generator, count: int) -> np.ndarray:
     return sample_choice(rng, PAYMENT_METHODS, PAYMENT_SHARE, count)
 
 
-def customer_references(
-    rng: np.random.Generator, products: tuple[Product, ...], product_index: np.ndarray
-) -> list[str | None]:
-    """Masked references: '300****123' phones, bill and policy numbers keep their last digits."""
-    kinds = [REFERENCE_KIND.get(p.product_type) for p in products]
-    prefixes = [_reference_prefix(p) for p in products]
-    first = rng.integers(0, 24, len(product_index)).tolist()
-    last = rng.integers(0, 10_000, len(product_index)).tolist()
-    references: list[str | None] = []
-    for product, a, b in zip(product_index.tolist(), first, last, strict=True):
-        kind = kinds[product]
-        if kind == "phone":
-            references.append(f"3{a:02d}****{b % 1000:03d}")
-        elif kind == "bill":
-            references.append(f"{prefixes[product]}-******{b:04d}")
-        elif kind == "plate":
-            references.append(f"***{b % 100:02d}{chr(65 + a)}")
-        elif kind == "document":
-            references.append(f"CC******{b:04d}")
-        else:
-            references.append(None)
-    return references
+REFERENCE_PREFIXES = 24  # phone prefixes 300-323, plate letters A-X
+REFERENCE_DIGITS = 10_000  # the last digits a masked reference keeps
 
 
-def _reference_prefix(product: Product) -> str:
-    return product.provider_id.split("_")[0].upper()[:4]
+def reference_digits(rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The unmasked parts of each event's customer reference (rendered by the wire format)."""
+    return (
+        rng.integers(0, REFERENCE_PREFIXES, count, dtype=np.int64),
+        rng.integers(0, REFERENCE_DIGITS, count, dtype=np.int64),
+    )
+
+
+def reference_text(product: Product, prefix: int, digits: int) -> str | None:
+    """Masked reference: '300****123' for phones; bills, plates and IDs keep a few characters.
+
+    The wire format renders the first characters from ``prefix`` and the last four from
+    ``digits`` separately, so ``prefix`` may only change the head and ``digits`` the tail.
+    """
+    kind = REFERENCE_KIND.get(product.product_type)
+    if kind == "phone":
+        return f"3{prefix:02d}****{digits % 1000:03d}"
+    if kind == "bill":
+        return f"{product.provider_id.split('_')[0].upper()[:4]}-******{digits:04d}"
+    if kind == "plate":
+        return f"{chr(65 + prefix)}**-**{digits % 100:02d}"
+    if kind == "document":
+        return f"CC******{digits:04d}"
+    return None

@@ -1,29 +1,38 @@
 """The wire format: one JSON object per line, keys in contract order.
 
-Serialisation is the hot path, so every column is turned into JSON text in bulk (small tables
-indexed by numpy, or one formatted string per distinct value) and the lines are assembled
-with one ``%`` template. The format is pinned by tests against ``json`` and the JSON Schema.
+Serialisation is the hot path. Each line is one ``%`` template filled from columns that are
+either integers (formatted by ``%d`` in C) or JSON text looked up in small tables with numpy
+indexing; nothing is formatted per event in Python. Tests pin the output against ``json``
+and the JSON Schema.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from puntored.contract.transaction import (
     CHANNELS,
-    EVENT_TYPES,
     PAYMENT_METHODS,
     STATUSES,
-    field_names,
+    TRANSACTION_FIELDS,
+    FieldType,
 )
+from puntored.generator import outcomes
 from puntored.generator.events import EventBatch, EventModel
-from puntored.generator.outcomes import RESPONSE_CODES
+from puntored.reference import Product
+from puntored.generator.points_of_sale import (
+    MAX_TERMINALS,
+    REFERENCE_DIGITS,
+    REFERENCE_PREFIXES,
+    reference_text,
+)
 
-FIELDS = field_names()
-_LINE_TEMPLATE = "{" + ", ".join(f'"{name}": %s' for name in FIELDS) + "}"
-_CONSTANT = {"currency": '"COP"'}
+MINUTE_MS = 60_000
+DECIMAL_FIELDS = frozenset(f.name for f in TRANSACTION_FIELDS if f.type is FieldType.DECIMAL)
 
 
 def transaction_id_prefix(run_key: str) -> str:
@@ -31,71 +40,145 @@ def transaction_id_prefix(run_key: str) -> str:
     return "tx-" + hashlib.sha256(run_key.encode()).hexdigest()[:8] + "-"
 
 
-def _quoted(values: list[str] | tuple[str, ...]) -> np.ndarray:
-    return np.array([f'"{v}"' for v in values], dtype=object)
+def _table(texts: list[str]) -> np.ndarray:
+    return np.array(texts, dtype=object)
 
 
-def _distinct_text(values: np.ndarray, render: str) -> list[str]:
-    """Format each distinct value once (amounts and latencies repeat a lot)."""
-    distinct, inverse = np.unique(values, return_inverse=True)
-    texts = np.array([render % v for v in distinct.tolist()], dtype=object)
-    return list(texts[inverse])
+class LineEncoder:
+    """Encodes event batches of one run: each line is the concatenation of 13 text columns.
+
+    Constant JSON between two values is folded into the lookup tables, so a line is built by
+    one ``str.join`` over pieces that were all produced in bulk.
+    """
+
+    def __init__(self, model: EventModel, id_prefix: str) -> None:
+        self.model = model
+        self.id_prefix = id_prefix
+        self._id_head = f'{{"transaction_id": "{id_prefix}%010d", "event_type": '
+
+    @cached_property
+    def _product_text(self) -> np.ndarray:
+        providers = self.model.reference.providers
+        return _table(
+            [
+                f'"provider_id": "{providers[int(provider)].provider_id}", '
+                f'"product_id": "{product.product_id}", "client_id": "'
+                for product, provider in zip(
+                    self.model.reference.products, self.model.product_provider, strict=True
+                )
+            ]
+        )
+
+    @cached_property
+    def _terminal_text(self) -> np.ndarray:
+        """By client * MAX_TERMINALS + terminal - 1."""
+        return _table(
+            [
+                f'{client}", "terminal_id": "{client}-T{terminal}", "channel": "'
+                for client in self.model.points_of_sale.client_ids.tolist()
+                for terminal in range(1, MAX_TERMINALS + 1)
+            ]
+        )
+
+    @cached_property
+    def _channel_payment_text(self) -> np.ndarray:
+        """By channel * len(PAYMENT_METHODS) + payment method."""
+        return _table(
+            [f'{c}", "payment_method": "{p}", "amount": ' for c in CHANNELS for p in PAYMENT_METHODS]
+        )
+
+    @cached_property
+    def _outcome_text(self) -> np.ndarray:
+        """By status * len(codes) + code."""
+        return _table(
+            [
+                f'"status": "{s}", "response_code": "{c}", "latency_ms": '
+                for s in STATUSES
+                for c in outcomes.RESPONSE_CODES.codes
+            ]
+        )
+
+    @cached_property
+    def _reference_parts(self) -> tuple[np.ndarray, np.ndarray]:
+        return _reference_tables(self.model.reference.products)
+
+    def _event_type_text(self, batch: EventBatch) -> np.ndarray:
+        texts = np.full(
+            len(batch), '"sale", "reversed_transaction_id": null, "event_at": "', dtype=object
+        )
+        for row in np.flatnonzero(batch.is_reversal).tolist():
+            original = f"{self.id_prefix}{int(batch.reversed_seq[row]):010d}"
+            texts[row] = f'"reversal", "reversed_transaction_id": "{original}", "event_at": "'
+        return texts
+
+    def lines(self, batch: EventBatch) -> list[str]:
+        minutes, in_minute = np.divmod(batch.event_ms, MINUTE_MS)
+        distinct_minutes, minute_index = np.unique(minutes, return_inverse=True)
+        minute_text = np.datetime_as_string(distinct_minutes.astype("datetime64[m]"), unit="m")
+        minute_prefix = _table([f"{m}:" for m in minute_text.tolist()])
+        heads, tails = self._reference_parts
+        payments = len(PAYMENT_METHODS)
+        codes = len(outcomes.RESPONSE_CODES.codes)
+        columns = (
+            list(map(self._id_head.__mod__, batch.seq.tolist())),
+            self._event_type_text(batch).tolist(),
+            minute_prefix[minute_index].tolist(),
+            _seconds_table()[in_minute].tolist(),
+            self._product_text[batch.product].tolist(),
+            self._terminal_text[batch.client * MAX_TERMINALS + batch.terminal - 1].tolist(),
+            self._channel_payment_text[batch.channel * payments + batch.payment_method].tolist(),
+            _money_text(batch.amount_cents, ', "commission": '),
+            _money_text(batch.commission_cents, ', "currency": "COP", '),
+            self._outcome_text[batch.status.astype(np.int64) * codes + batch.code].tolist(),
+            list(map(str, batch.latency_ms.tolist())),
+            heads[batch.product * REFERENCE_PREFIXES + batch.reference_prefix].tolist(),
+            tails[batch.product * REFERENCE_DIGITS + batch.reference_digits].tolist(),
+        )
+        return list(map("".join, zip(*columns, strict=True)))
 
 
-def money_text(cents: np.ndarray) -> list[str]:
-    """COP with exactly two decimals written literally: 10000.00."""
+def _money_text(cents: np.ndarray, suffix: str) -> list[str]:
+    """COP with exactly two decimals written literally (10000.00); each distinct value once."""
     distinct, inverse = np.unique(cents, return_inverse=True)
-    texts = np.array([f"{c // 100}.{c % 100:02d}" for c in distinct.tolist()], dtype=object)
-    return list(texts[inverse])
+    texts = _table([f"{c // 100}.{c % 100:02d}{suffix}" for c in distinct.tolist()])
+    return texts[inverse].tolist()
 
 
-def timestamp_text(event_ms: np.ndarray) -> list[str]:
-    """ISO-8601 UTC with milliseconds and Z: "2026-11-02T13:45:12.345Z"."""
-    text = np.datetime_as_string(event_ms.astype("datetime64[ms]"), unit="ms")
-    return [f'"{t}Z"' for t in text.tolist()]
+@lru_cache
+def _reference_tables(products: tuple[Product, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Masked references split in a (product, prefix) head and a (product, digits) tail."""
+    heads, tails = [], []
+    for product in products:
+        for prefix in range(REFERENCE_PREFIXES):
+            text = reference_text(product, prefix, 0)
+            head = "null" if text is None else f'"{text[:-4]}'
+            heads.append(f', "customer_reference": {head}')
+        sample = reference_text(product, 0, 0)
+        for digits in range(REFERENCE_DIGITS):
+            if sample is None:
+                tails.append("}")
+            else:
+                tails.append(f"{reference_text(product, 0, digits)[-4:]}" + '"}')  # type: ignore[index]
+    return _table(heads), _table(tails)
 
 
-def encode_columns(batch: EventBatch, model: EventModel, id_prefix: str) -> dict[str, list[str]]:
-    """Every field of every event as its JSON text, column by column."""
-    products = model.reference.products
-    provider_ids = _quoted([p.provider_id for p in model.reference.providers])
-    client_ids = model.points_of_sale.client_ids
-    ids = [f'"{id_prefix}{s:010d}"' for s in batch.seq.tolist()]
-    reversed_ids = [
-        f'"{id_prefix}{s:010d}"' if s >= 0 else "null" for s in batch.reversed_seq.tolist()
-    ]
-    terminals = [
-        f'"{c}-T{t}"' for c, t in zip(client_ids[batch.client], batch.terminal.tolist(), strict=True)
-    ]
-    return {
-        "transaction_id": ids,
-        "event_type": list(_quoted(EVENT_TYPES)[batch.is_reversal.astype(np.int8)]),
-        "reversed_transaction_id": reversed_ids,
-        "event_at": timestamp_text(batch.event_ms),
-        "provider_id": list(provider_ids[model.product_provider[batch.product]]),
-        "product_id": list(_quoted([p.product_id for p in products])[batch.product]),
-        "client_id": [f'"{c}"' for c in client_ids[batch.client]],
-        "terminal_id": terminals,
-        "channel": list(_quoted(CHANNELS)[batch.channel]),
-        "payment_method": list(_quoted(PAYMENT_METHODS)[batch.payment_method]),
-        "amount": money_text(batch.amount_cents),
-        "commission": money_text(batch.commission_cents),
-        "currency": [_CONSTANT["currency"]] * len(batch),
-        "status": list(_quoted(STATUSES)[batch.status]),
-        "response_code": list(_quoted(RESPONSE_CODES.codes)[batch.code]),
-        "latency_ms": _distinct_text(batch.latency_ms, "%d"),
-        "customer_reference": [
-            "null" if r is None else f'"{r}"' for r in batch.customer_reference
-        ],
-    }
-
-
-def lines_from_columns(columns: dict[str, list[str]]) -> list[str]:
-    return [_LINE_TEMPLATE % row for row in zip(*(columns[name] for name in FIELDS), strict=True)]
+@lru_cache
+def _seconds_table() -> np.ndarray:
+    """'SS.mmmZ", ' for every millisecond of a minute, built once."""
+    return _table([f'{ms // 1000:02d}.{ms % 1000:03d}Z", ' for ms in range(MINUTE_MS)])
 
 
 def encode_lines(batch: EventBatch, model: EventModel, id_prefix: str) -> list[str]:
-    return lines_from_columns(encode_columns(batch, model, id_prefix))
+    return LineEncoder(model, id_prefix).lines(batch)
+
+
+def field_texts(line: str) -> dict[str, str]:
+    """A valid line split into JSON texts by field, in order (to build malformed variants)."""
+    values = json.loads(line, parse_float=str)
+    return {
+        name: value if name in DECIMAL_FIELDS else json.dumps(value)
+        for name, value in values.items()
+    }
 
 
 def line_from_fields(values: dict[str, str]) -> str:
