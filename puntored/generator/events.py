@@ -74,7 +74,10 @@ class EventBatch:
     @staticmethod
     def concat(batches: list[EventBatch]) -> EventBatch:
         return EventBatch(
-            **{f.name: np.concatenate([getattr(b, f.name) for b in batches]) for f in fields(EventBatch)}
+            **{
+                f.name: np.concatenate([getattr(b, f.name) for b in batches])
+                for f in fields(EventBatch)
+            }
         )
 
 

@@ -57,6 +57,8 @@ def amount_table(product: Product) -> AmountTable | None:
     low, high = product.min_amount, product.max_amount
     if product.product_type == "bill_payment":
         return None
+    values: tuple[int, ...]
+    weights: tuple[int, ...]
     if low == high:  # data packages: one fixed price
         values, weights = (low,), (1,)
     elif product.product_type == "soat":

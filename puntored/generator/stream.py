@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -159,7 +159,9 @@ def _replay_realtime(
 ) -> ev.EventBatch:
     """One file per second of wall-clock time, event_at spread over that second."""
     assert options.rate is not None
-    prefix = wire.transaction_id_prefix(f"stream-{options.run_id}-{time.time_ns()}")
+    encoder = wire.LineEncoder(
+        model, wire.transaction_id_prefix(f"stream-{options.run_id}-{time.time_ns()}")
+    )
     batches: list[ev.EventBatch] = []
     previous: ev.EventBatch | None = None
     emitted, seq, started = 0, 0, time.monotonic()
@@ -168,22 +170,22 @@ def _replay_realtime(
         elapsed = time.monotonic() - started
         if options.duration_s is not None and elapsed >= options.duration_s:
             break
-        count = min(int(options.rate), total - emitted) or 1
         now_ms = time.time_ns() // 1_000_000
-        times = np.sort(now_ms + rng.integers(0, 1000, count))
-        sales = ev.make_sales(model, rng, times, seq)
-        seq += count
-        batch = sales
+        parts = []
         if previous is not None:  # reversals of sales approved a second ago, stamped now
             reversals = ev.make_reversals(rng, previous, REVERSAL_RATE, seq)
-            object.__setattr__(reversals, "event_ms", np.full(len(reversals), now_ms))
+            reversals = reversals.take(np.arange(min(len(reversals), total - emitted)))
+            parts.append(replace(reversals, event_ms=np.full(len(reversals), now_ms)))
             seq += len(reversals)
-            batch = ev.EventBatch.concat([reversals, sales])
-        lines = wire.encode_lines(batch, model, prefix)
-        writer.write(_with_duplicates(rng, lines, options.faults.duplicate, writer))
+        count = min(max(int(options.rate), 1), total - emitted - sum(len(p) for p in parts))
+        times = np.sort(now_ms + rng.integers(0, 1000, count))
+        previous = ev.make_sales(model, rng, times, seq)
+        seq += count
+        batch = ev.EventBatch.concat([*parts, previous])
+        writer.write(_with_duplicates(rng, encoder.lines(batch), options.faults.duplicate, writer))
         batches.append(batch)
-        previous, emitted = sales, emitted + len(batch)
+        emitted += len(batch)
         if progress:
-            progress(min(emitted, total), total)
+            progress(emitted, total)
         time.sleep(max(0.0, len(batches) - (time.monotonic() - started)))
     return ev.EventBatch.concat(batches) if batches else ev.make_sales(model, rng, np.array([]), 0)

@@ -23,13 +23,13 @@ from puntored.contract.transaction import (
 )
 from puntored.generator import outcomes
 from puntored.generator.events import EventBatch, EventModel
-from puntored.reference import Product
 from puntored.generator.points_of_sale import (
     MAX_TERMINALS,
     REFERENCE_DIGITS,
     REFERENCE_PREFIXES,
     reference_text,
 )
+from puntored.reference import Product
 
 MINUTE_MS = 60_000
 DECIMAL_FIELDS = frozenset(f.name for f in TRANSACTION_FIELDS if f.type is FieldType.DECIMAL)
@@ -84,7 +84,11 @@ class LineEncoder:
     def _channel_payment_text(self) -> np.ndarray:
         """By channel * len(PAYMENT_METHODS) + payment method."""
         return _table(
-            [f'{c}", "payment_method": "{p}", "amount": ' for c in CHANNELS for p in PAYMENT_METHODS]
+            [
+                f'{c}", "payment_method": "{p}", "amount": '
+                for c in CHANNELS
+                for p in PAYMENT_METHODS
+            ]
         )
 
     @cached_property
