@@ -44,7 +44,7 @@ def _parsed_rows(data: bytes) -> list[dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--gzip-level", type=int, default=6)
+    parser.add_argument("--gzip-level", type=int, default=1)
     args = parser.parse_args()
     options = GenerateOptions(
         start=START,

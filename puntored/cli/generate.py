@@ -54,7 +54,7 @@ def generate(
     late_rate: float = typer.Option(0.02, help="Share of events arriving 1-5 days late."),
     malformed_rate: float = typer.Option(0.005, help="Extra malformed lines, per valid event."),
     truncated_files: int = typer.Option(1, help="Extra files with a cut gzip stream."),
-    gzip_level: int = typer.Option(6, help="gzip compression level of landing files (1-9)."),
+    gzip_level: int = typer.Option(1, help="gzip level of landing files (1 fastest .. 9 smallest)."),
     stream: bool = typer.Option(
         False, "--stream", help="Write time-ordered event files to <data>/stream/events instead."
     ),
@@ -66,8 +66,9 @@ def generate(
 ) -> None:
     """Generate realistic, reproducible transactions with injected faults and a manifest.
 
-    Batch (default): gzipped JSON lines in arrival-time folders under <data>/landing, plus the
-    ground-truth manifest <data>/landing/_manifests/generate-<run_id>.json.
+    Batch (default): gzipped JSON lines in arrival-time folders under <data>/landing and the
+    ground-truth manifest in <data>/landing/_manifests. With --stream: time-ordered JSON-lines
+    files in <data>/stream/events (add --rate to replay in real time).
     """
     settings = get_settings()
     if out is not None:

@@ -45,7 +45,7 @@ class GenerateOptions:
     events_per_day: int = 20_000
     seed: int = 42
     faults: FaultRates = field(default_factory=FaultRates)
-    gzip_level: int = 6
+    gzip_level: int = 1
 
     def validate(self) -> None:
         if self.days < 1:
@@ -59,7 +59,7 @@ class GenerateOptions:
         if self.seed < 0:
             raise InvalidOptionsError(f"--seed must be 0 or more, got {self.seed}")
         if not 1 <= self.gzip_level <= 9:
-            raise InvalidOptionsError(f"gzip level must be 1..9, got {self.gzip_level}")
+            raise InvalidOptionsError(f"--gzip-level must be 1..9, got {self.gzip_level}")
         self.faults.validate()
 
     @property
