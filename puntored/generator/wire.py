@@ -26,6 +26,7 @@ from puntored.generator.events import EventBatch, EventModel
 from puntored.generator.points_of_sale import (
     MAX_TERMINALS,
     REFERENCE_DIGITS,
+    REFERENCE_KIND,
     REFERENCE_PREFIXES,
     reference_text,
 )
@@ -152,17 +153,19 @@ def _money_text(cents: np.ndarray, suffix: str) -> list[str]:
 def _reference_tables(products: tuple[Product, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Masked references split in a (product, prefix) head and a (product, digits) tail."""
     heads, tails = [], []
+    tails_by_kind: dict[str, list[str]] = {}  # the tail holds digits only: shared by a kind
     for product in products:
         for prefix in range(REFERENCE_PREFIXES):
             text = reference_text(product, prefix, 0)
             head = "null" if text is None else f'"{text[:-4]}'
             heads.append(f', "customer_reference": {head}')
-        sample = reference_text(product, 0, 0)
-        for digits in range(REFERENCE_DIGITS):
-            if sample is None:
-                tails.append("}")
-            else:
-                tails.append(f"{reference_text(product, 0, digits)[-4:]}" + '"}')  # type: ignore[index]
+        kind = REFERENCE_KIND.get(product.product_type) or "none"
+        if kind not in tails_by_kind:
+            tails_by_kind[kind] = [
+                "}" if text is None else f'{text[-4:]}"}}'
+                for text in (reference_text(product, 0, d) for d in range(REFERENCE_DIGITS))
+            ]
+        tails += tails_by_kind[kind]
     return _table(heads), _table(tails)
 
 
