@@ -54,7 +54,7 @@ def generate(
     late_rate: float = typer.Option(0.02, help="Share of events arriving 1-5 days late."),
     malformed_rate: float = typer.Option(0.005, help="Extra malformed lines, per valid event."),
     truncated_files: int = typer.Option(1, help="Extra files with a cut gzip stream."),
-    gzip_level: int = typer.Option(1, help="gzip level of landing files (1 fastest .. 9 smallest)."),
+    gzip_level: int = typer.Option(1, help="gzip level of landing files (1 fast .. 9 small)."),
     stream: bool = typer.Option(
         False, "--stream", help="Write time-ordered event files to <data>/stream/events instead."
     ),
