@@ -54,13 +54,25 @@ class GenerateResult:
     manifest: dict[str, Any]
 
 
-@dataclass
-class _Lines:
-    """Lines to write with their arrival hour and in-folder order."""
+@dataclass(frozen=True)
+class _Layout:
+    """Where every output line goes: its arrival hour, its order in the folder, and its source
+    (a row of the unique events, re-used for duplicates, or a ready-made malformed line)."""
 
-    text: list[str]
     arrival: np.ndarray
     order: np.ndarray
+    is_malformed: np.ndarray
+    row: np.ndarray
+
+    @staticmethod
+    def of(arrival: np.ndarray, order: np.ndarray, malformed: bool, row: np.ndarray) -> _Layout:
+        return _Layout(arrival, order, np.full(len(row), malformed), row)
+
+    @staticmethod
+    def concat(parts: list[_Layout]) -> _Layout:
+        return _Layout(
+            *(np.concatenate([getattr(p, n) for p in parts]) for n in _Layout.__dataclass_fields__)
+        )
 
 
 def generate_landing(
@@ -71,22 +83,28 @@ def generate_landing(
     prefix = wire.transaction_id_prefix(options.run_id)
 
     unique = _unique_events(model, options)
-    unique_lines = wire.encode_lines(unique, model, prefix)
     arrivals_rng = _rng(options, STREAM_ARRIVALS)
     arrival, late_by_days = _arrival_hours(arrivals_rng, unique, options.faults.late)
     duplicate_rows, duplicate_arrival = _duplicates(arrivals_rng, arrival, options.faults.duplicate)
-    malformed_lines, malformed_reasons = _malformed(model, options, prefix, len(unique))
-    parts = [
-        _Lines(unique_lines, arrival, unique.event_ms),
-        _Lines(
-            [unique_lines[i] for i in duplicate_rows.tolist()],
-            duplicate_arrival,
-            unique.event_ms[duplicate_rows],
-        ),
+    malformed_lines, malformed_arrival, malformed_ms, malformed_reasons = _malformed(
+        model, options, prefix, len(unique)
+    )
+    layout = _Layout.concat(
+        [
+            _Layout.of(arrival, unique.event_ms, False, np.arange(len(unique))),
+            _Layout.of(duplicate_arrival, unique.event_ms[duplicate_rows], False, duplicate_rows),
+            _Layout.of(malformed_arrival, malformed_ms, True, np.arange(len(malformed_lines))),
+        ]
+    )
+    encoder = wire.LineEncoder(model, prefix)
+    files = _write_folders(
+        settings.landing_dir / "transactions",
+        layout,
+        lambda rows: encoder.lines(unique.take(rows)),
         malformed_lines,
-    ]
-    transactions_dir = settings.landing_dir / "transactions"
-    files = _write_folders(transactions_dir, parts, options.gzip_level, progress)
+        options.gzip_level,
+        progress,
+    )
     truncated_paths, truncated_records = _write_truncated(
         model, options, prefix, settings.landing_dir, files
     )
@@ -98,7 +116,7 @@ def generate_landing(
         truncated_files=truncated_paths,
         truncated_file_records=truncated_records,
     )
-    lines = sum(len(p.text) for p in parts) + truncated_records
+    lines = len(layout.row) + truncated_records
     manifest = build_manifest(options, unique, injected, sum(files.values()), lines)
     manifest_path = settings.landing_dir / "_manifests" / f"generate-{options.run_id}.json"
     write_manifest(manifest_path, manifest)
@@ -154,7 +172,7 @@ def _range_times(rng: np.random.Generator, options: GenerateOptions, count: int)
 
 def _malformed(
     model: ev.EventModel, options: GenerateOptions, prefix: str, unique_count: int
-) -> tuple[_Lines, Counter[str]]:
+) -> tuple[list[str], np.ndarray, np.ndarray, Counter[str]]:
     """Extra lines with one defect each, built from fresh events (never also valid)."""
     rng = _rng(options, STREAM_MALFORMED)
     count = round(options.faults.malformed * unique_count)
@@ -171,21 +189,24 @@ def _malformed(
         foreign = np.flatnonzero(model.product_provider != own_provider)
         foreign_product = product_ids[int(rng.choice(foreign))]
         lines.append(faults.corrupt(rng, reason, values, int(arrival_end[row]), foreign_product))
-    return _Lines(lines, arrival, base.event_ms), Counter(reasons)
+    return lines, arrival, base.event_ms, Counter(reasons)
 
 
 def _write_folders(
-    root: Path, parts: list[_Lines], level: int, progress: ProgressCallback | None
+    root: Path,
+    layout: _Layout,
+    encode: Callable[[np.ndarray], list[str]],
+    malformed_lines: list[str],
+    level: int,
+    progress: ProgressCallback | None,
 ) -> dict[str, int]:
     """One part file per arrival folder; returns files written per folder.
 
-    Compression runs in a small thread pool (zlib releases the GIL) while the next folder's
-    lines are gathered; results are identical to writing one file after another.
+    Lines are encoded folder by folder while earlier folders are compressed in a small thread
+    pool (zlib releases the GIL), so encoding and compression overlap on two cores.
     """
-    text = [line for part in parts for line in part.text]
-    arrival = np.concatenate([p.arrival for p in parts])
-    order = np.lexsort((np.concatenate([p.order for p in parts]), arrival))
-    folders, starts = np.unique(arrival[order], return_index=True)
+    order = np.lexsort((layout.order, layout.arrival))
+    hours, starts = np.unique(layout.arrival[order], return_index=True)
     ends = [*starts[1:].tolist(), len(order)]
     files: dict[str, int] = {}
 
@@ -194,15 +215,33 @@ def _write_folders(
 
     with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
         pending = []
-        for hour, start, end in zip(folders.tolist(), starts.tolist(), ends, strict=True):
+        for hour, start, end in zip(hours.tolist(), starts.tolist(), ends, strict=True):
             folder = arrival_folder(hour)
             files[folder] = 1
-            pending.append(pool.submit(write, folder, [text[i] for i in order[start:end]]))
-        for number, future in enumerate(pending):
-            future.result()
+            lines = _folder_lines(layout, order[start:end], encode, malformed_lines)
+            pending.append(pool.submit(write, folder, lines))
             if progress:
-                progress(number + 1, len(pending))
+                progress(len(pending), len(hours))
+        for future in pending:
+            future.result()
     return files
+
+
+def _folder_lines(
+    layout: _Layout,
+    positions: np.ndarray,
+    encode: Callable[[np.ndarray], list[str]],
+    malformed_lines: list[str],
+) -> list[str]:
+    is_malformed = layout.is_malformed[positions]
+    rows = layout.row[positions]
+    if not is_malformed.any():
+        return encode(rows)
+    valid = iter(encode(rows[~is_malformed]))
+    return [
+        malformed_lines[row] if bad else next(valid)
+        for bad, row in zip(is_malformed.tolist(), rows.tolist(), strict=True)
+    ]
 
 
 def _write_truncated(
