@@ -50,6 +50,11 @@ def test_realtime_replay_stamps_events_with_the_wall_clock(tmp_path: Path) -> No
     assert result.manifest["events"]["unique"] == 800
     assert result.manifest["files_written"] == 2
     assert all(parse_utc(r["event_at"]).timestamp() >= before - 1 for r in records)
+    again = generate_stream(
+        Settings(data_dir=tmp_path), StreamOptions(seed=5, rate=400, max_events=10)
+    )
+    assert again.manifest["files_written"] == 1
+    assert sorted(p.name for p in result.events_dir.iterdir())[-1] == "events-000002.jsonl"
 
 
 def test_cli_writes_the_landing_zone_and_manifest(tmp_path: Path) -> None:

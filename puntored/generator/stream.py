@@ -74,7 +74,8 @@ class _StreamWriter:
     """Numbers files in order; each file appears atomically (a Flink source watches the folder)."""
 
     folder: Path
-    files: int = 0
+    files: int = 0  # number of the next file
+    written: int = 0
     lines: int = 0
     duplicates: int = 0
 
@@ -82,6 +83,7 @@ class _StreamWriter:
         path = self.folder / f"events-{self.files:06d}.jsonl"
         write_atomically(path, ("\n".join(lines) + "\n").encode("utf-8"))
         self.files += 1
+        self.written += 1
         self.lines += len(lines)
 
 
@@ -93,6 +95,8 @@ def generate_stream(
     options.validate()
     model = ev.EventModel.from_reference(load_reference())
     writer = _StreamWriter(settings.stream_dir / "events")
+    if options.rate is not None:  # a live replay continues after files a reader may have seen
+        writer.files = _next_file_number(writer.folder)
     rng = np.random.default_rng([options.seed, 10])
     if options.rate is None:
         unique = _replay_range(model, options, rng, writer, progress)
@@ -102,7 +106,7 @@ def generate_stream(
         "run_id": options.run_id,
         "seed": options.seed,
         "rate": options.rate,
-        "files_written": writer.files,
+        "files_written": writer.written,
         "lines_written": writer.lines,
         "events": event_counts(unique),
         "injected": {"duplicates": writer.duplicates},
@@ -111,6 +115,11 @@ def generate_stream(
     path = settings.stream_dir / "_manifests" / f"stream-{options.run_id}.json"
     write_atomically(path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
     return StreamResult(options.run_id, writer.folder, path, manifest)
+
+
+def _next_file_number(folder: Path) -> int:
+    numbers = [int(p.stem.removeprefix("events-")) for p in folder.glob("events-*.jsonl")]
+    return max(numbers, default=-1) + 1
 
 
 def _with_duplicates(
