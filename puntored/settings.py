@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     athena_s3_staging_dir: str | None = None
     glue_database: str = "puntored_raw"
 
+    # realtime (streaming/): the Flink job's own interpreter and its event-time settings
+    flink_python: Path | None = None
+    stream_watermark_delay_seconds: int = 5
+    stream_checkpoint_interval_seconds: int = 3
+
     @model_validator(mode="after")
     def _refuse_local_defaults_in_aws(self) -> Settings:
         if self.mode != "aws":

@@ -24,7 +24,10 @@ def _main(
 
 def _register() -> None:
     # One import per stage; each module adds its commands to ``app``.
-    from puntored.cli import db  # noqa: F401
+    from puntored.cli import (
+        db,  # noqa: F401
+        stream,  # noqa: F401
+    )
 
 
 _register()

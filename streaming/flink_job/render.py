@@ -100,15 +100,19 @@ def _window_aggregate(record_type: str, per_product: bool) -> str:
     commission = (
         f"{total('commission', approved('sale'))} - {total('commission', approved('reversal'))}"
     )
-    return _template("window_aggregate.sql").substitute(
-        record_type=record_type,
-        product_column="`product_id`" if per_product else "cast(null as string)",
-        product_group="`product_id`, " if per_product else "",
-        gross_amount=total("amount", approved("sale")),
-        reversed_amount=total("amount", approved("reversal")),
-        commission=commission,
-        latency_le_counts=",\n    ".join(le_counts),
-    ).strip()
+    return (
+        _template("window_aggregate.sql")
+        .substitute(
+            record_type=record_type,
+            product_column="`product_id`" if per_product else "cast(null as string)",
+            product_group="`product_id`, " if per_product else "",
+            gross_amount=total("amount", approved("sale")),
+            reversed_amount=total("amount", approved("reversal")),
+            commission=commission,
+            latency_le_counts=",\n    ".join(le_counts),
+        )
+        .strip()
+    )
 
 
 def render_statements(config: JobConfig) -> list[str]:
@@ -148,9 +152,7 @@ def flink_configuration(config: JobConfig, recovery_path: str | None = None) -> 
             "parallelism.default": str(config.parallelism),
             "execution.checkpointing.interval": f"{config.checkpoint_interval_seconds} s",
             "execution.checkpointing.mode": "EXACTLY_ONCE",
-            "execution.checkpointing.externalized-checkpoint-retention": (
-                "RETAIN_ON_CANCELLATION"
-            ),
+            "execution.checkpointing.externalized-checkpoint-retention": ("RETAIN_ON_CANCELLATION"),
             "execution.checkpointing.num-retained": "2",
         }
         if config.checkpoint_dir:

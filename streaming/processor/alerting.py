@@ -52,12 +52,10 @@ def _recent_counts(
         query = select(model).where(
             model.provider_id == provider_id, model.product_id == product_id
         )
-    rows = session.scalars(
+    rows: Sequence[Any] = session.scalars(
         query.where(model.window_start >= start, model.window_start <= end)
     ).all()
-    return {
-        _utc(r.window_start): WindowCounts(r.transactions, r.approved, r.failed) for r in rows
-    }
+    return {_utc(r.window_start): WindowCounts(r.transactions, r.approved, r.failed) for r in rows}
 
 
 def _volume_history(session: Session, provider_id: str, window: datetime) -> dict[datetime, int]:
@@ -183,7 +181,9 @@ def evaluate_alerts(
     """Evaluate every rule for each new window, oldest first. Returns (opened, resolved)."""
     session.flush()
     opened = resolved = 0
-    for result in sorted(windows, key=lambda w: (w.window_start, w.provider_id, w.product_id or "")):
+    for result in sorted(
+        windows, key=lambda w: (w.window_start, w.provider_id, w.product_id or "")
+    ):
         key = (result.provider_id, result.product_id)
         for alert_type in _alert_types(key):
             action = _evaluate_one(session, key, alert_type, result.window_start, rules, now)

@@ -10,6 +10,7 @@ from pathlib import Path
 import structlog
 from sqlalchemy import Engine
 
+from serving.db import transaction
 from streaming.processor.alerts import AlertRules
 from streaming.processor.records import Record, RecordError, parse_line
 from streaming.processor.sink_files import (
@@ -19,7 +20,6 @@ from streaming.processor.sink_files import (
     next_unread,
 )
 from streaming.processor.store import BatchResult, Positions, apply_batch, load_positions
-from serving.db import transaction
 
 log = structlog.get_logger("puntored.stream.processor")
 

@@ -25,7 +25,7 @@ class PartFile:
 
 
 def committed_part_files(folder: Path) -> list[PartFile]:
-    files = []
+    files: list[PartFile] = []
     if not folder.exists():
         return files
     for path in folder.rglob("part-*"):

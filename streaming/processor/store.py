@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, Insert, Table, select
+from sqlalchemy import Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,7 @@ class BatchResult:
     invalid_ids: list[str | None] = field(default_factory=list)
 
 
-def _insert(session: Session, table: Table) -> Insert:
+def _insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
@@ -87,7 +87,7 @@ def upsert_windows(session: Session, results: Sequence[WindowResult], now: datet
         rows = [_window_row(r, now) for r in results if r.record_type == record_type]
         if not rows:
             continue
-        table = model.__table__
+        table = cast(Table, model.__table__)
         keys = [column.name for column in table.primary_key.columns]
         statement = _insert(session, table)
         updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
@@ -102,7 +102,7 @@ def add_late_events(session: Session, late: Sequence[LateEvent], now: datetime) 
         total[1] += event.amount
     if not totals:
         return
-    table = RealtimeLateEvents.__table__
+    table = cast(Table, RealtimeLateEvents.__table__)
     statement = _insert(session, table)
     rows = [
         {"provider_id": p, "window_start": w, "late_events": n, "late_amount": a, "updated_at": now}
@@ -175,13 +175,12 @@ def apply_batch(
         add_late_events(session, late, now)
         opened, resolved = evaluate_alerts(session, windows, rules or AlertRules(), now)
         result.windows, result.late_events = len(windows), len(late)
-        result.invalid_events, result.invalid_ids = len(invalid), [r.transaction_id for r in invalid]
+        result.invalid_events, result.invalid_ids = (
+            len(invalid),
+            [r.transaction_id for r in invalid],
+        )
         result.alerts_opened, result.alerts_resolved = opened, resolved
         if windows:
             result.last_window_start = max(w.window_start for w in windows)
         _record_status(session, new_positions, result)
     return result
-
-
-def realtime_row_count(session: Session) -> int:
-    return len(session.execute(select(RealtimeProviderMinute.provider_id)).all())
