@@ -112,8 +112,10 @@ def _verdicts(
     verdicts: list[bool | None] = []
     for minute in minutes:
         baseline = volume_baseline(minute, _volume_history(session, key[0], minute))
-        observed = counts[minute].transactions if minute in counts else 0
-        verdicts.append(volume_breached(observed, baseline, rules))
+        # A minute with no window row is unknown here (the pipeline may have just started);
+        # a provider that goes fully silent emits no windows and is not judged (documented).
+        observed = counts[minute].transactions if minute in counts else None
+        verdicts.append(None if observed is None else volume_breached(observed, baseline, rules))
         details.update(transactions=observed, baseline=baseline)
     details["threshold_ratio"] = rules.volume_ratio_threshold
     return verdicts, details

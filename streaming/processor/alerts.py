@@ -62,7 +62,6 @@ def failure_breached(counts: WindowCounts | None, rules: AlertRules) -> bool | N
 
 
 def volume_breached(transactions: int, baseline: float | None, rules: AlertRules) -> bool | None:
-    """A missing window is 0 transactions: silence is exactly what a volume drop looks like."""
     if baseline is None or baseline < rules.volume_min_baseline:
         return None
     return transactions < rules.volume_ratio_threshold * baseline
