@@ -204,7 +204,7 @@ def kinesis_event(records: list[dict[str, Any]], first_sequence: int) -> dict[st
             {
                 "kinesis": {
                     "kinesisSchemaVersion": "1.0",
-                    "partitionKey": record["provider_id"],
+                    "partitionKey": record.get("provider_id") or "none",
                     "sequenceNumber": str(first_sequence + i),
                     "data": base64.b64encode(json.dumps(record).encode()).decode(),
                     "approximateArrivalTimestamp": 1793624400.0,
