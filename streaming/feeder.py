@@ -22,7 +22,7 @@ class Feeder:
         events: Path,
         flink_input: Path,
         state_file: Path,
-        min_gap_seconds: float = 2.5,
+        min_gap_seconds: float = 1.5,
         max_chunk_bytes: int = 256 * 1024 * 1024,
     ) -> None:
         self.events, self.flink_input, self.state_file = events, flink_input, state_file
