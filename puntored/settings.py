@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # realtime (streaming/): the Flink job's own interpreter and its event-time settings
     flink_python: Path | None = None
     stream_watermark_delay_seconds: int = 5
-    stream_checkpoint_interval_seconds: int = 3
+    stream_checkpoint_interval_seconds: int = 2
 
     # provider API (api/): per-key token bucket and the in-process cache of hot queries
     api_rate_limit_per_second: float = 20.0

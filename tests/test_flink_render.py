@@ -67,7 +67,7 @@ def test_local_profile_monitors_a_folder_and_checkpoints(tmp_path: Path) -> None
     assert "'connector' = 'filesystem'" in source and "'source.monitor-interval' = '1s'" in source
     assert "'connector' = 'filesystem'" in sink
     settings = flink_configuration(local, recovery_path="file:///ck/chk-3")
-    assert settings["execution.checkpointing.interval"] == "3 s"
+    assert settings["execution.checkpointing.interval"] == "2 s"
     assert settings["execution.state-recovery.path"] == "file:///ck/chk-3"
     assert settings["table.local-time-zone"] == "UTC"
 

@@ -36,7 +36,7 @@ class JobConfig:
     watermark_delay_seconds: int = 5
     dedup_ttl_minutes: int = 60
     parallelism: int = 1
-    checkpoint_interval_seconds: int = 3
+    checkpoint_interval_seconds: int = 2
     checkpoint_dir: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -102,7 +102,7 @@ def parse_config(groups: dict[str, dict[str, str]]) -> JobConfig:
         watermark_delay_seconds=_positive_int(job, "watermark.delay.seconds", 5),
         dedup_ttl_minutes=_positive_int(job, "dedup.ttl.minutes", 60),
         parallelism=_positive_int(job, "parallelism", 1),
-        checkpoint_interval_seconds=_positive_int(job, "checkpoint.interval.seconds", 3),
+        checkpoint_interval_seconds=_positive_int(job, "checkpoint.interval.seconds", 2),
         checkpoint_dir=job.get("checkpoint.dir") or None,
         extra={k: v for k, v in job.items() if k.startswith("flink.")},
     )
@@ -115,7 +115,7 @@ def local_property_groups(
     *,
     watermark_delay_seconds: int = 5,
     monitor_interval_seconds: int = 1,
-    checkpoint_interval_seconds: int = 3,
+    checkpoint_interval_seconds: int = 2,
     parallelism: int = 1,
 ) -> list[dict[str, Any]]:
     """The local profile in Managed Flink's layout (what the runner writes to a file)."""
