@@ -31,6 +31,7 @@ def _register() -> None:
         reports,  # noqa: F401
         serve,  # noqa: F401
         sync,  # noqa: F401
+        stream,  # noqa: F401
     )
 
 
