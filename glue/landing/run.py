@@ -85,6 +85,17 @@ class LandingResult:
             codes[reason.split(":", 1)[0]] += count
         return dict(sorted(codes.items()))
 
+    def summary(self) -> str:
+        """One line for the pipeline's stage report."""
+        if self.files_read == 0 and not self.unreadable_files:
+            return f"nothing new ({self.files_found} landing files already processed)"
+        return (
+            f"read {self.records_read:,} records from {self.files_read} files: landed "
+            f"{self.landed:,}, quarantined {self.quarantined:,}, duplicates {self.duplicates:,}, "
+            f"unreadable files {len(self.unreadable_files)}; "
+            f"partitions {', '.join(self.partitions_written) or 'none'}"
+        )
+
     def to_manifest(self) -> dict[str, object]:
         body = asdict(self)
         body.pop("manifest_path")

@@ -4,12 +4,14 @@ On Glue (``awsglue`` importable) it builds the session from a GlueContext, reads
 arguments with ``getResolvedOptions`` and wraps the run in ``job.init``/``job.commit``.
 Locally the same arguments are parsed with argparse and a ``local[*]`` session is used.
 
-    python glue/land_job.py --landing_path data/landing --lake_path data/lake \\
-        --state_path data/state [--from 2026-11-02 --to 2026-11-04] [--reprocess true]
+    python glue/land_transactions.py --landing_uri data/landing --lake_uri data/lake \\
+        --state_uri data/state [--from_date 2026-11-02 --to_date 2026-11-04] [--reprocess true]
+
+Deploy with ``glue/`` and ``puntored/`` zipped as ``--extra-py-files`` (with ``seeds/``).
 
 The work itself is ``glue.landing.run.land``: pure DataFrame functions the tests exercise.
 Job bookmarks: Glue bookmarks track DynamicFrame sources only; this job reads text lines
-with Spark, so it keeps its own bookmark of processed files under ``--state_path``
+with Spark, so it keeps its own bookmark of processed files under ``--state_uri``
 (docs/decisions/0201-own-bookmark-and-partition-projection.md).
 """
 
@@ -22,11 +24,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # local runs from a checkout
+
 if TYPE_CHECKING:
     from glue.landing.run import LandingConfig
 
-REQUIRED = ["landing_path", "lake_path", "state_path"]
-OPTIONAL = ["from", "to", "reprocess"]
+REQUIRED = ["landing_uri", "lake_uri", "state_uri"]
+OPTIONAL = ["from_date", "to_date", "reprocess"]
 
 
 def _glue_arguments(argv: list[str]) -> dict[str, str]:
@@ -57,13 +61,13 @@ def _config(arguments: dict[str, str]) -> LandingConfig:
             )
     reference = load_reference()
     return LandingConfig(
-        landing_dir=Path(arguments["landing_path"]),
-        lake_dir=Path(arguments["lake_path"]),
-        state_dir=Path(arguments["state_path"]),
+        landing_dir=Path(arguments["landing_uri"]),
+        lake_dir=Path(arguments["lake_uri"]),
+        state_dir=Path(arguments["state_uri"]),
         providers=frozenset(p.provider_id for p in reference.providers),
         product_provider=reference.product_provider(),
-        first=date.fromisoformat(arguments["from"]) if "from" in arguments else None,
-        last=date.fromisoformat(arguments["to"]) if "to" in arguments else None,
+        first=date.fromisoformat(arguments["from_date"]) if "from_date" in arguments else None,
+        last=date.fromisoformat(arguments["to_date"]) if "to_date" in arguments else None,
         reprocess=arguments.get("reprocess", "false").lower() == "true",
     )
 
