@@ -213,3 +213,27 @@ def test_broken_conservation_fails_loudly_and_commits_nothing(
 
     assert tree_digest(settings.lake_dir) == lake_before
     assert tree_digest(settings.state_dir) == state_before
+
+
+def test_conservation_against_the_real_generator(settings: Settings, spark: SparkSession) -> None:
+    from puntored.generator.landing import generate_landing
+    from puntored.generator.options import FaultRates, GenerateOptions
+
+    faults = FaultRates(duplicate=0.03, late=0.05, malformed=0.03, truncated_files=1)
+    options = GenerateOptions(start=DAY, days=3, events_per_day=400, seed=7, faults=faults)
+    truth = generate_landing(settings, options).manifest
+
+    result = land(settings, spark)
+
+    expected = truth["expected"]
+    assert result.landed == expected["landed"] == truth["events"]["unique"]
+    assert result.quarantined == expected["quarantined"]
+    assert result.duplicates == expected["duplicates"] == truth["injected"]["duplicates"]
+    assert sorted(result.unreadable_files) == sorted(truth["files"]["truncated"])
+    injected = {k: v for k, v in truth["injected"]["malformed"].items() if v}
+    assert result.quarantined_by_code == injected
+    by_dt = duckdb.sql(
+        f"select cast(dt as varchar), count(*) from read_parquet("
+        f"'{settings.lake_dir}/raw/transactions/*/*.parquet', hive_partitioning = true) group by 1"
+    ).fetchall()
+    assert dict(by_dt) == truth["events"]["by_dt"]
