@@ -47,6 +47,7 @@ demo: venv flink-venv
 bench: venv flink-venv
 	$(PY) benchmarks/generate.py
 	PYTHONPATH=. $(PY) benchmarks/stream.py
+	PYTHONPATH=. $(PY) benchmarks/land.py
 
 clean:
 	rm -rf data target logs .pytest_cache .mypy_cache .ruff_cache
