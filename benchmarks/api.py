@@ -354,7 +354,8 @@ def main() -> None:
         port = free_port()
         server = start_server(url, port)
         print(
-            f"uvicorn (1 worker) on port {port}; {args.rate:g} rps for {args.seconds:g} s per endpoint"
+            f"uvicorn (1 worker) on port {port}; "
+            f"{args.rate:g} rps for {args.seconds:g} s per endpoint"
         )
         print_header()
         results: list[dict] = []  # type: ignore[type-arg]
