@@ -30,8 +30,8 @@ def _register() -> None:
         keys,  # noqa: F401
         reports,  # noqa: F401
         serve,  # noqa: F401
-        sync,  # noqa: F401
         stream,  # noqa: F401
+        sync,  # noqa: F401
     )
 
 
