@@ -89,7 +89,7 @@ def reports(settings: Settings, days: list[date]) -> str:
 
     files = 0
     for day in days:
-        files += len(run_reports(settings, day).providers)
+        files += len(run_reports(settings, day).reports)
     return f"{files} provider reports for {len(days)} day(s)"
 
 
