@@ -23,7 +23,7 @@ def _main(
 
 def _register() -> None:
     # One import per stage; each module adds its commands to ``app``.
-    pass
+    import puntored.cli.transform  # noqa: F401
 
 
 _register()
