@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     athena_s3_staging_dir: str | None = None
     glue_database: str = "puntored_raw"
 
+    # provider API (api/): per-key token bucket and the in-process cache of hot queries
+    api_rate_limit_per_second: float = 20.0
+    api_rate_limit_burst: int = 100
+    api_cache_ttl_seconds: float = 30.0
+
     @model_validator(mode="after")
     def _refuse_local_defaults_in_aws(self) -> Settings:
         if self.mode != "aws":

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from puntored.errors import PuntoredError
 from puntored.logging_setup import configure_logging
 
 app = typer.Typer(
     name="puntored",
     help="PuntoRed Analytics: generate, land, transform, sync, stream and serve provider metrics.",
     no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
 )
 
 
@@ -23,11 +24,21 @@ def _main(
 
 def _register() -> None:
     # One import per stage; each module adds its commands to ``app``.
-    import puntored.cli.transform  # noqa: F401
+    from puntored.cli import (
+        db,  # noqa: F401
+        keys,  # noqa: F401
+        serve,  # noqa: F401
+        transform,  # noqa: F401
+    )
 
 
 _register()
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except PuntoredError as error:
+        # Expected failures (bad input, a stage that cannot proceed): one clear line, exit 1.
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(1) from None

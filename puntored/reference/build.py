@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import random
-from datetime import date, timedelta
 from collections.abc import Sequence
+from datetime import date, timedelta
 from pathlib import Path
 
 from puntored.reference.catalog import CITIES, CLIENT_TYPES, NAME_WORDS, PRODUCTS, PROVIDERS

@@ -1,0 +1,213 @@
+"""Request dependencies, as ``Annotated`` aliases: the DB session, the caller's key, the
+provider it may read, the date range and the strict query-parameter check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query, Request, Security
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader
+from pydantic import BeforeValidator
+from sqlalchemy.orm import Session
+
+from api.auth.keys import AuthenticatedKey, authenticate
+from api.errors import ApiProblem
+from api.queries.providers import provider_exists
+from api.ratelimit import retry_after_header
+from api.state import ApiState
+
+MAX_RANGE_DAYS = 366
+PROVIDER_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+async def get_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.api
+    return state
+
+
+StateDep = Annotated[ApiState, Depends(get_state)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[Session]:
+    """A session for the request. Every step that uses it ends its own transaction (see
+    ``reading``), so no request holds a pooled connection while it waits for a worker thread:
+    with sync routes, holding one across thread hops deadlocks under load. A session without
+    an open transaction is created and closed with no I/O, hence ``async`` (no thread hop)."""
+    with state.sessions() as session:
+        yield session
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """A read transaction that returns its connection to the pool when the block ends."""
+    with session.begin():
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="Your API key (`puntored keys create`). A provider key reads its own provider.",
+)
+
+
+def current_key(
+    session: SessionDep,
+    state: StateDep,
+    presented: Annotated[str | None, Security(api_key_header)],
+) -> AuthenticatedKey:
+    challenge = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
+    if not presented:
+        raise ApiProblem(401, "missing X-API-Key header", problem="unauthorized", headers=challenge)
+    key = authenticate(session, presented)
+    if key is None:
+        raise ApiProblem(
+            401, "unknown or revoked API key", problem="unauthorized", headers=challenge
+        )
+    wait = state.limiter.acquire(key.key_id)
+    if wait > 0:
+        raise ApiProblem(
+            429,
+            f"rate limit of {state.limiter.rate:g} requests/s (burst {state.limiter.burst}) "
+            "exceeded for this key; retry later",
+            problem="rate-limited",
+            headers={"Retry-After": retry_after_header(wait)},
+        )
+    return key
+
+
+CurrentKeyDep = Annotated[AuthenticatedKey, Depends(current_key)]
+
+
+def readable_provider(
+    provider_id: Annotated[
+        str,
+        Path(
+            description="Provider identifier, e.g. `claro`.",
+            pattern=PROVIDER_ID_PATTERN,
+            examples=["claro"],
+        ),
+    ],
+    key: CurrentKeyDep,
+    session: SessionDep,
+    state: StateDep,
+) -> str:
+    """The path's provider, if this key may read it: 403 for another provider's key."""
+    if not key.can_read(provider_id):
+        raise ApiProblem(
+            403,
+            "this API key can read only its own provider's data",
+            problem="forbidden",
+        )
+    if key.is_admin and not state.known_providers.get_or_compute(
+        provider_id, lambda: _provider_exists(session, provider_id)
+    ):
+        raise ApiProblem(404, f"unknown provider '{provider_id}'", problem="unknown-provider")
+    return provider_id
+
+
+def _provider_exists(session: Session, provider_id: str) -> bool:
+    with reading(session):
+        return provider_exists(session, provider_id)
+
+
+ProviderDep = Annotated[str, Depends(readable_provider)]
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("must be an ISO date (YYYY-MM-DD)")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date
+    end: date
+
+
+async def date_range(
+    from_: Annotated[
+        IsoDate,
+        Query(alias="from", description="First day (Bogota), ISO date.", examples=["2026-03-01"]),
+    ],
+    to: Annotated[
+        IsoDate,
+        Query(description="Last day (Bogota), inclusive, ISO date.", examples=["2026-03-31"]),
+    ],
+) -> DateRange:
+    if from_ > to:
+        raise _range_problem("from", f"'from' ({from_}) is after 'to' ({to})")
+    days = (to - from_).days + 1
+    if days > MAX_RANGE_DAYS:
+        raise _range_problem("to", f"the range spans {days} days; the maximum is {MAX_RANGE_DAYS}")
+    return DateRange(from_, to)
+
+
+def _range_problem(name: str, detail: str) -> ApiProblem:
+    return ApiProblem(
+        422,
+        detail,
+        problem="validation-error",
+        errors=[{"in": "query", "name": name, "message": detail}],
+    )
+
+
+DateRangeDep = Annotated[DateRange, Depends(date_range)]
+
+
+async def reject_unknown_query_params(request: Request) -> None:
+    """Unknown or repeated query parameters are refused with 400, never silently ignored."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    allowed = _declared_query_params(route)
+    names = [name for name, _ in request.query_params.multi_items()]
+    unknown = sorted({name for name in names if name not in allowed})
+    if unknown:
+        detail = (
+            f"unknown query parameter(s): {', '.join(unknown)}; "
+            f"this endpoint accepts: {', '.join(sorted(allowed)) or 'none'}"
+        )
+        raise _query_problem(detail, unknown)
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise _query_problem(
+            f"query parameter(s) given more than once: {', '.join(repeated)}", repeated
+        )
+
+
+def _query_problem(detail: str, names: list[str]) -> ApiProblem:
+    errors = [{"in": "query", "name": name, "message": detail} for name in names]
+    return ApiProblem(400, detail, problem="bad-query-parameter", errors=errors)
+
+
+_DECLARED: dict[int, frozenset[str]] = {}
+
+
+def _declared_query_params(route: APIRoute) -> frozenset[str]:
+    declared = _DECLARED.get(id(route))
+    if declared is None:
+        declared = frozenset(_query_param_names(route.dependant))
+        _DECLARED[id(route)] = declared
+    return declared
+
+
+def _query_param_names(dependant: Dependant) -> Iterator[str]:
+    for param in dependant.query_params:
+        yield param.alias
+    for sub in dependant.dependencies:
+        yield from _query_param_names(sub)

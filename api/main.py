@@ -1,0 +1,88 @@
+"""The provider API's app factory: ``create_app(settings)`` (uvicorn: ``api.main:app``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from alembic.script import ScriptDirectory
+from fastapi import FastAPI
+
+from api.caching import RenderedBody, TtlCache
+from api.errors import install_error_handlers
+from api.observability import ApiMetrics, MetricsMiddleware
+from api.ratelimit import TokenBucketLimiter
+from api.routes import docs, metrics, ops, realtime, status
+from api.state import ApiState
+from puntored.settings import Settings, get_settings
+from serving.db import make_engine, session_factory
+from serving.migrate import alembic_config
+
+DESCRIPTION = """
+Daily and realtime metrics of the PuntoRed payments network, for each provider.
+
+* **Auth**: send your key in the `X-API-Key` header. A provider key reads only its own
+  provider (`/v1/providers/{its id}/…`; any other provider is 403); an admin key reads all.
+* **Money** is COP with two decimals, as a JSON string (`"1250000.00"`).
+* **Days** (`dt`, `from`, `to`) are Bogota calendar days, ISO `YYYY-MM-DD`; a range spans at
+  most 366 days. Timestamps are UTC ISO 8601.
+* **Errors** are RFC 9457 `application/problem+json`. Unknown or repeated query parameters are
+  refused with 400.
+* **Caching**: responses carry an `ETag`; send it back in `If-None-Match` for a 304. Daily data
+  is `Cache-Control: private, max-age=300`.
+* **Rate limit** per key (token bucket); over it you get 429 with `Retry-After`.
+* **CSV**: metrics endpoints answer `format=csv` or `Accept: text/csv`.
+"""
+
+TAGS = [
+    {"name": "daily metrics", "description": "Daily marts (updated once a day by the sync)."},
+    {"name": "realtime", "description": "1-minute event-time windows from the stream job."},
+    {"name": "alerts", "description": "Alerts opened by the realtime processor."},
+    {"name": "freshness", "description": "How current the numbers are."},
+    {"name": "operations", "description": "Liveness, readiness, Prometheus metrics."},
+]
+
+
+def build_state(settings: Settings) -> ApiState:
+    url = settings.serving_database_url
+    engine_options = {} if url.startswith("sqlite") else {"pool_size": 10, "max_overflow": 20}
+    engine = make_engine(url, **engine_options)
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    return ApiState(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        responses=TtlCache[RenderedBody](settings.api_cache_ttl_seconds),
+        known_providers=TtlCache[bool](settings.api_cache_ttl_seconds),
+        limiter=TokenBucketLimiter(
+            settings.api_rate_limit_per_second, settings.api_rate_limit_burst
+        ),
+        metrics=ApiMetrics(),
+        migration_head=head or "",
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    state = build_state(settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.engine.dispose()
+
+    app = FastAPI(
+        title="PuntoRed provider API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.api = state
+    install_error_handlers(app)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    for module in (metrics, realtime, status, ops):
+        app.include_router(module.router)
+    docs.mount_docs(app)
+    return app

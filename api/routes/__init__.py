@@ -1,0 +1,1 @@
+"""HTTP routes, thin: parse, authorise (dependencies), query (api.queries), render."""

@@ -1,0 +1,177 @@
+"""Daily metrics: per provider, per product, per point of sale (cacheable, CSV-exportable)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.caching import DAILY_CACHE_CONTROL, RenderedBody, conditional_response
+from api.dependencies import (
+    DateRangeDep,
+    ProviderDep,
+    SessionDep,
+    StateDep,
+    reading,
+    reject_unknown_query_params,
+)
+from api.formats import FormatDep, item_columns, render_csv, render_json
+from api.pagination import ClientQuery, decode_cursor, encode_cursor
+from api.queries.clients import client_page
+from api.queries.daily import provider_daily, provider_product_daily
+from api.routes.openapi import AUTHENTICATED_PROBLEMS, CSV_ALTERNATIVE
+from api.schemas import (
+    ClientMetrics,
+    ClientSort,
+    ClientTotals,
+    DailyMetrics,
+    DailyRow,
+    ProductDailyMetrics,
+    ProductDailyRow,
+)
+
+router = APIRouter(
+    prefix="/v1/providers/{provider_id}/metrics",
+    tags=["daily metrics"],
+    dependencies=[Depends(reject_unknown_query_params)],
+    responses={**AUTHENTICATED_PROBLEMS, **CSV_ALTERNATIVE},
+)
+
+ID_QUERY = {"pattern": r"^[A-Za-z0-9_\-]{1,64}$", "max_length": 64}
+PLACE_QUERY = {"min_length": 1, "max_length": 100}
+
+
+@router.get("/daily", response_model=DailyMetrics, summary="Daily metrics, one row per day")
+def daily_metrics(
+    request: Request,
+    provider_id: ProviderDep,
+    days: DateRangeDep,
+    fmt: FormatDep,
+    session: SessionDep,
+    state: StateDep,
+) -> Response:
+    """Transactions by status, amounts (COP), commission, approval rate, average ticket,
+    distinct points of sale and latency percentiles for each day in `from`..`to`."""
+
+    def build() -> RenderedBody:
+        with reading(session):
+            rows = provider_daily(session, provider_id, days.start, days.end)
+        items = [DailyRow.model_validate(row) for row in rows]
+        if fmt == "csv":
+            name = f"{provider_id}-daily-{days.start}-{days.end}.csv"
+            return render_csv(items, item_columns(DailyRow, ["dt"]), name, {})
+        return render_json(
+            DailyMetrics(provider_id=provider_id, from_=days.start, to=days.end, items=items)
+        )
+
+    key = ("daily", provider_id, days.start, days.end, fmt)
+    body = state.responses.get_or_compute(key, build)
+    return conditional_response(request, body, DAILY_CACHE_CONTROL)
+
+
+@router.get(
+    "/products",
+    response_model=ProductDailyMetrics,
+    summary="Daily metrics per product, one row per product per day",
+)
+def product_metrics(
+    request: Request,
+    provider_id: ProviderDep,
+    days: DateRangeDep,
+    fmt: FormatDep,
+    session: SessionDep,
+    state: StateDep,
+    product_id: Annotated[
+        str | None, Query(description="Only this product.", examples=["claro_topup"], **ID_QUERY)
+    ] = None,
+) -> Response:
+    """The daily measures broken down by product, ordered by day then product."""
+
+    def build() -> RenderedBody:
+        with reading(session):
+            rows = provider_product_daily(session, provider_id, days.start, days.end, product_id)
+        items = [ProductDailyRow.model_validate(row) for row in rows]
+        if fmt == "csv":
+            name = f"{provider_id}-products-{days.start}-{days.end}.csv"
+            return render_csv(items, item_columns(ProductDailyRow, ["dt", "product_id"]), name, {})
+        return render_json(
+            ProductDailyMetrics(
+                provider_id=provider_id,
+                from_=days.start,
+                to=days.end,
+                product_id=product_id,
+                items=items,
+            )
+        )
+
+    key = ("products", provider_id, days.start, days.end, product_id, fmt)
+    body = state.responses.get_or_compute(key, build)
+    return conditional_response(request, body, DAILY_CACHE_CONTROL)
+
+
+@router.get(
+    "/clients",
+    response_model=ClientMetrics,
+    summary="Totals per point of sale over the range, paginated and sortable",
+)
+def client_metrics(
+    request: Request,
+    provider_id: ProviderDep,
+    days: DateRangeDep,
+    fmt: FormatDep,
+    session: SessionDep,
+    state: StateDep,
+    client_id: Annotated[
+        str | None,
+        Query(description="Only this point of sale.", examples=["PDV000001"], **ID_QUERY),
+    ] = None,
+    department: Annotated[
+        str | None, Query(description="Only points of sale in this department.", **PLACE_QUERY)
+    ] = None,
+    city: Annotated[
+        str | None, Query(description="Only points of sale in this city.", **PLACE_QUERY)
+    ] = None,
+    sort: Annotated[
+        ClientSort,
+        Query(description="Sort key; a leading `-` sorts descending. Ties break on client_id."),
+    ] = "-gross_amount",
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 100,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, description="`next_cursor` of the previous page."),
+    ] = None,
+) -> Response:
+    """One row per point of sale with its totals over `from`..`to` (measures summed; approval
+    rate and average ticket recomputed from the sums), with its city and department. Pages
+    through `next_cursor`; `total` counts every matching point of sale."""
+    query = ClientQuery(provider_id, days.start, days.end, client_id, department, city, sort)
+    offset = decode_cursor(cursor, query) if cursor else 0
+
+    def build() -> RenderedBody:
+        with reading(session):
+            page = client_page(session, query, limit, offset)
+        items = [ClientTotals.model_validate(row) for row in page.rows]
+        more = offset + len(items) < page.total
+        next_cursor = encode_cursor(query, offset + len(items)) if more and items else None
+        if fmt == "csv":
+            headers = {"X-Total-Count": str(page.total)}
+            if next_cursor:
+                headers["X-Next-Cursor"] = next_cursor
+            name = f"{provider_id}-clients-{days.start}-{days.end}.csv"
+            return render_csv(items, item_columns(ClientTotals, ["client_id"]), name, headers)
+        return render_json(
+            ClientMetrics(
+                provider_id=provider_id,
+                from_=days.start,
+                to=days.end,
+                sort=sort,
+                limit=limit,
+                total=page.total,
+                next_cursor=next_cursor,
+                items=items,
+            )
+        )
+
+    key = ("clients", query, limit, offset, fmt)
+    body = state.responses.get_or_compute(key, build)
+    return conditional_response(request, body, DAILY_CACHE_CONTROL)

@@ -1,0 +1,114 @@
+"""Realtime 1-minute windows per provider and per product (not cached: they change by the
+minute; ETags still let a poller skip unchanged bodies)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.caching import LIVE_CACHE_CONTROL, conditional_response
+from api.dependencies import ProviderDep, SessionDep, reading, reject_unknown_query_params
+from api.formats import FormatDep, item_columns, render_csv, render_json
+from api.queries.realtime import late_totals, product_windows, provider_windows
+from api.routes.openapi import AUTHENTICATED_PROBLEMS, CSV_ALTERNATIVE
+from api.schemas import (
+    RealtimeMeasures,
+    RealtimeProductWindow,
+    RealtimeProductWindows,
+    RealtimeWindows,
+)
+
+router = APIRouter(
+    prefix="/v1/providers/{provider_id}/realtime",
+    tags=["realtime"],
+    dependencies=[Depends(reject_unknown_query_params)],
+    responses={**AUTHENTICATED_PROBLEMS, **CSV_ALTERNATIVE},
+)
+
+MinutesQuery = Annotated[
+    int,
+    Query(ge=1, le=1440, description="How far back to look, in minutes (1..1440)."),
+]
+
+
+def _period(minutes: int) -> tuple[datetime, datetime]:
+    until = datetime.now(UTC)
+    since = until.replace(second=0, microsecond=0) - timedelta(minutes=minutes)
+    return since, until
+
+
+@router.get("", response_model=RealtimeWindows, summary="Per-minute windows of the provider")
+def realtime(
+    request: Request,
+    provider_id: ProviderDep,
+    fmt: FormatDep,
+    session: SessionDep,
+    minutes: MinutesQuery = 60,
+) -> Response:
+    """Event-time 1-minute windows that started in the last `minutes`, oldest first, plus the
+    count of late events (arrived after their window closed) in the same period."""
+    since, until = _period(minutes)
+    with reading(session):
+        rows = provider_windows(session, provider_id, since)
+        late_events, late_amount = late_totals(session, provider_id, since)
+    items = [RealtimeMeasures.model_validate(row) for row in rows]
+    if fmt == "csv":
+        columns = item_columns(RealtimeMeasures, ["window_start", "window_end"])
+        body = render_csv(items, columns, f"{provider_id}-realtime.csv", {})
+    else:
+        body = render_json(
+            RealtimeWindows(
+                provider_id=provider_id,
+                minutes=minutes,
+                since=since,
+                until=until,
+                late_events=late_events,
+                late_amount=late_amount,
+                items=items,
+            )
+        )
+    return conditional_response(request, body, LIVE_CACHE_CONTROL)
+
+
+@router.get(
+    "/products",
+    response_model=RealtimeProductWindows,
+    summary="Per-minute windows per product",
+)
+def realtime_products(
+    request: Request,
+    provider_id: ProviderDep,
+    fmt: FormatDep,
+    session: SessionDep,
+    minutes: MinutesQuery = 60,
+    product_id: Annotated[
+        str | None,
+        Query(
+            description="Only this product.",
+            pattern=r"^[A-Za-z0-9_\-]{1,64}$",
+            examples=["claro_topup"],
+        ),
+    ] = None,
+) -> Response:
+    """Event-time 1-minute windows per product, oldest first."""
+    since, until = _period(minutes)
+    with reading(session):
+        rows = product_windows(session, provider_id, since, product_id)
+    items = [RealtimeProductWindow.model_validate(row) for row in rows]
+    if fmt == "csv":
+        columns = item_columns(RealtimeProductWindow, ["window_start", "window_end", "product_id"])
+        body = render_csv(items, columns, f"{provider_id}-realtime-products.csv", {})
+    else:
+        body = render_json(
+            RealtimeProductWindows(
+                provider_id=provider_id,
+                minutes=minutes,
+                since=since,
+                until=until,
+                product_id=product_id,
+                items=items,
+            )
+        )
+    return conditional_response(request, body, LIVE_CACHE_CONTROL)

@@ -1,0 +1,28 @@
+"""``puntored db``: manage the serving database schema."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from puntored.cli.app import app
+from puntored.settings import get_settings
+from serving.migrate import current_revision, upgrade
+
+db_app = typer.Typer(help="Serving database (PostgreSQL/SQLite) schema migrations.")
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target Alembic revision.")) -> None:
+    """Apply the Alembic migrations to the serving database."""
+    url = get_settings().serving_database_url
+    upgrade(url, revision)
+    console.print(f"serving database at revision [bold]{current_revision(url)}[/]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the serving database's current Alembic revision."""
+    console.print(current_revision(get_settings().serving_database_url) or "empty")
