@@ -29,17 +29,14 @@ def transform(
     select: str | None = typer.Option(None, help="dbt node selection, e.g. fct_provider_daily+."),
 ) -> None:
     """Build the daily marts with dbt (`dbt build`: seeds, models and every test)."""
-    try:
-        result = run_transform(
-            get_settings(), full_refresh=full_refresh, lookback_days=lookback_days, select=select
-        )
-    except TransformError as error:
-        raise typer.BadParameter(str(error)) from error
+    result = run_transform(
+        get_settings(), full_refresh=full_refresh, lookback_days=lookback_days, select=select
+    )
     console.print(f"dbt {result.command} on target {result.target}: {result.counts}")
     if not result.succeeded:
         for failure in result.failures:
             console.print(f"[red]{failure}[/red]")
-        raise typer.Exit(1)
+        raise TransformError(f"dbt {result.command} failed: {len(result.failures)} failure(s)")
 
 
 @app.command()
@@ -51,12 +48,10 @@ def docs(
     if generate:
         result = generate_docs(get_settings())
         if not result.succeeded:
-            console.print(f"[red]dbt docs generate failed: {result.failures}[/red]")
-            raise typer.Exit(1)
+            raise TransformError(f"dbt docs generate failed: {result.failures}")
     site = docs_site_dir()
     if not (site / "index.html").exists():
-        console.print(f"[red]no docs site in {site}: run with --generate[/red]")
-        raise typer.Exit(1)
+        raise TransformError(f"no docs site in {site}: run with --generate")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         console.print(f"dbt docs at http://127.0.0.1:{port} (Ctrl+C to stop)")

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from puntored.errors import PuntoredError
 from puntored.settings import PROJECT_ROOT, Settings
 
 PROFILES_DIR = PROJECT_ROOT / "profiles"
 Target = Literal["local", "athena"]
 
 
-class TransformError(RuntimeError):
+class TransformError(PuntoredError):
     """dbt could not run, or a model or test failed."""
 
 
@@ -80,7 +81,8 @@ def run_dbt(settings: Settings, args: list[str]) -> TransformResult:
         outcome = dbtRunner().invoke(full_args)
     counts: dict[str, int] = {}
     failures: list[str] = []
-    for node_result in outcome.result or [] if hasattr(outcome.result, "__iter__") else []:
+    # build/run/test return a RunExecutionResult (.results); docs generate a catalog.
+    for node_result in getattr(outcome.result, "results", None) or []:
         status = str(getattr(node_result, "status", "unknown"))
         counts[status] = counts.get(status, 0) + 1
         if status in ("error", "fail"):
