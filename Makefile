@@ -30,7 +30,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy puntored glue serving api streaming
-	PUNTORED_DATA_DIR=$${PUNTORED_DATA_DIR:-data} $(VENV)/bin/sqlfluff lint models macros tests/dbt
+	PUNTORED_DATA_DIR=$${PUNTORED_DATA_DIR:-data} $(VENV)/bin/sqlfluff lint models tests/dbt
 
 # Compile every dbt model for Athena offline and validate the SQL as Trino (docs/dbt.md).
 athena-gate: venv

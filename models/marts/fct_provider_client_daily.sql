@@ -1,5 +1,6 @@
--- Daily provider metrics, one row per provider, point of sale and day. Incremental by dt: a run rebuilds the
--- days from the newest built day minus the late-data lookback (macros/incremental/).
+-- Daily provider metrics, one row per provider, point of sale and day.
+-- Incremental by dt: a run rebuilds the days from the newest built day minus the
+-- late-data lookback (macros/incremental/).
 {{ config(**daily_mart_incremental_config()) }}
 
 with
@@ -25,7 +26,7 @@ final as (
         dt
 
     from transactions
-    group by 1, 2, dt
+    group by provider_id, client_id, dt
 
 )
 

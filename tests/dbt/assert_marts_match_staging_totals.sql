@@ -27,7 +27,10 @@ staging_totals as (
 
 mart_totals as (
 
-    {% for mart in ['fct_provider_daily', 'fct_provider_product_daily', 'fct_provider_client_daily'] %}
+    {% set marts = [
+        'fct_provider_daily', 'fct_provider_product_daily', 'fct_provider_client_daily',
+    ] %}
+    {% for mart in marts %}
         select
             '{{ mart }}' as mart,
             sum(transactions) as transactions,
