@@ -3,6 +3,7 @@ cent against an independent computation, and incremental history equals a full r
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from puntored.settings import Settings
-from puntored.transform.dbt_runner import run_transform
+from puntored.transform.dbt_runner import docs_site_dir, generate_docs, run_transform
 from tests.raw_lake import RAW_SCHEMA, RawLake, event, random_events
 
 pytestmark = [pytest.mark.dbt, pytest.mark.slow]
@@ -189,3 +190,16 @@ def test_reversal_counts_on_its_own_day_and_late_events_corrected_their_day(
     assert reversal_day is not None and reversal_day[0] >= 80000
     assert late == (3,)  # the re-sent copy was dropped
     assert late_day == direct
+
+
+def test_docs_generate_works_offline_and_describes_the_marts(warehouses: dict[str, Path]) -> None:
+    result = generate_docs(Settings(data_dir=warehouses["incremental"]))
+    assert result.succeeded, result.failures
+    site = docs_site_dir()
+    catalog = json.loads((site / "catalog.json").read_text())
+    manifest = json.loads((site / "manifest.json").read_text())
+    assert "model.puntored.fct_provider_daily" in catalog["nodes"]
+    assert (site / "index.html").exists()
+    approval = manifest["nodes"]["model.puntored.fct_provider_daily"]["columns"]["approval_rate"]
+    assert "approved / transactions" in approval["description"]
+    assert "exposure.puntored.provider_api" in manifest["exposures"]
