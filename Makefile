@@ -51,6 +51,7 @@ demo: venv flink-venv
 
 bench: venv flink-venv
 	$(PY) benchmarks/generate.py
+	PYTHONPATH=. $(PY) benchmarks/stream.py
 
 clean:
 	rm -rf data target logs .pytest_cache .mypy_cache .ruff_cache

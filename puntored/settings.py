@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     athena_s3_staging_dir: str | None = None
     glue_database: str = "puntored_raw"
 
+    # sync (marts → serving database)
+    marts_schema: str = "main"  # DuckDB schema (locally) or Glue database (aws) of the dbt marts
+    sync_retry_attempts: int = 5  # connection attempts to the serving database per unit of work
+    sync_retry_wait_s: float = 0.5  # first backoff wait; doubles each attempt (max 30 s)
+
+    # realtime (streaming/): the Flink job's own interpreter and its event-time settings
+    flink_python: Path | None = None
+    stream_watermark_delay_seconds: int = 5
+    stream_checkpoint_interval_seconds: int = 2
+
     # provider API (api/): per-key token bucket and the in-process cache of hot queries
     api_rate_limit_per_second: float = 20.0
     api_rate_limit_burst: int = 100

@@ -26,8 +26,12 @@ def _register() -> None:
     # One import per stage; each module adds its commands to ``app``.
     from puntored.cli import (
         db,  # noqa: F401
+        generate,  # noqa: F401
         keys,  # noqa: F401
+        reports,  # noqa: F401
         serve,  # noqa: F401
+        stream,  # noqa: F401
+        sync,  # noqa: F401
         transform,  # noqa: F401
     )
 

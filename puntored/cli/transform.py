@@ -32,11 +32,7 @@ def transform(
     result = run_transform(
         get_settings(), full_refresh=full_refresh, lookback_days=lookback_days, select=select
     )
-    console.print(f"dbt {result.command} on target {result.target}: {result.counts}")
-    if not result.succeeded:
-        for failure in result.failures:
-            console.print(f"[red]{failure}[/red]")
-        raise TransformError(f"dbt {result.command} failed: {len(result.failures)} failure(s)")
+    console.print(result.summary())
 
 
 @app.command()

@@ -1,4 +1,8 @@
-"""JSON Schema (draft 2020-12) of one transaction event line, derived from the contract."""
+"""JSON Schema (draft 2020-12) of one transaction event line, derived from the contract.
+
+Money carries ``multipleOf: 0.01``. Validate with numbers parsed as decimals (Python:
+``json.loads(line, parse_float=Decimal)``): a float-based check rejects valid cents such as 0.07.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +44,10 @@ def transaction_json_schema(fields: tuple[Field, ...] = TRANSACTION_FIELDS) -> d
         "additionalProperties": False,
         "allOf": [
             {
-                "if": {"properties": {"event_type": {"const": "reversal"}}},
+                "if": {
+                    "properties": {"event_type": {"const": "reversal"}},
+                    "required": ["event_type"],
+                },
                 "then": {
                     "properties": {"reversed_transaction_id": {"type": "string", "minLength": 1}},
                     "required": ["reversed_transaction_id"],

@@ -29,6 +29,10 @@ class TransformResult:
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
+    def summary(self) -> str:
+        counts = ", ".join(f"{count} {status}" for status, count in sorted(self.counts.items()))
+        return f"dbt {self.command} on {self.target}: {counts}"
+
 
 def target_for(settings: Settings) -> Target:
     return "athena" if settings.mode == "aws" else "local"
@@ -95,7 +99,10 @@ def run_transform(
     lookback_days: int | None = None,
     select: str | None = None,
 ) -> TransformResult:
-    """``dbt build``: seeds, models, unit and data tests, on the target of the settings' mode."""
+    """``dbt build``: seeds, models, unit and data tests, on the target of the settings' mode.
+
+    Raises ``TransformError`` naming the failed nodes when a model or a test fails.
+    """
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
@@ -105,7 +112,11 @@ def run_transform(
         args += ["--vars", json.dumps({"lookback_days": lookback_days})]
     if select:
         args += ["--select", select]
-    return run_dbt(settings, args)
+    result = run_dbt(settings, args)
+    if not result.succeeded:
+        shown = "; ".join(result.failures[:5])
+        raise TransformError(f"{result.summary()}; failed: {shown}")
+    return result
 
 
 def generate_docs(settings: Settings) -> TransformResult:

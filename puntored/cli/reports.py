@@ -1,0 +1,42 @@
+"""``puntored reports --date D``: the providers' reconciliation files for one day."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from puntored.cli.app import app
+from puntored.cli.sync import parse_day
+from puntored.settings import get_settings
+from serving.reports import run_reports
+
+console = Console()
+
+
+@app.command()
+def reports(
+    day: str = typer.Option(..., "--date", help="The day (dt, YYYY-MM-DD) to report."),
+    provider: list[str] | None = typer.Option(None, help="Only these providers (repeatable)."),
+) -> None:
+    """Write each provider's transactions (CSV.gz) and totals for a day under lake/reports/."""
+    dt = parse_day(day, "--date")
+    assert dt is not None
+    result = run_reports(get_settings(), dt, providers=provider or None)
+    if result.unload_statements:
+        console.print("\n\n".join(result.unload_statements), markup=False)
+        return
+    table = Table(title=f"reports for {dt}")
+    for column in ("provider", "rows", "approved", "net amount (COP)", "folder"):
+        table.add_column(column, no_wrap=True)
+    for report in result.reports:
+        table.add_row(
+            report.provider_id,
+            f"{report.rows:,}",
+            f"{report.totals['approved']:,}",
+            f"{report.totals['net_amount']:,}",
+            report.folder,
+        )
+    checked = "checked against fct_provider_daily" if result.checked_against_mart else "no mart"
+    table.caption = checked
+    console.print(table)

@@ -1,0 +1,104 @@
+"""The batch day end to end (land → transform → sync → reports), and the local demo.
+
+Each stage is a function of the settings; stages run in order and the first failure stops
+the run with a message naming the stage. Every stage is re-runnable, so a failed day is
+fixed by running ``puntored daily`` again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from puntored.errors import PuntoredError
+from puntored.settings import Settings
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[], str]  # returns a one-line summary
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    name: str
+    summary: str
+    seconds: float
+
+
+class StageFailed(PuntoredError):
+    def __init__(self, stage: str, error: BaseException) -> None:
+        super().__init__(f"stage '{stage}' failed: {error}")
+        self.stage = stage
+
+
+def run_stages(
+    stages: list[Stage], on_done: Callable[[StageOutcome], None] | None = None
+) -> list[StageOutcome]:
+    outcomes = []
+    for stage in stages:
+        started = time.perf_counter()
+        try:
+            summary = stage.run()
+        except Exception as error:
+            raise StageFailed(stage.name, error) from error
+        outcome = StageOutcome(stage.name, summary, time.perf_counter() - started)
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes
+
+
+def migrate(settings: Settings) -> str:
+    from serving.migrate import current_revision, upgrade
+
+    upgrade(settings.serving_database_url)
+    return f"serving schema at revision {current_revision(settings.serving_database_url)}"
+
+
+def land(settings: Settings, first: date | None = None, last: date | None = None) -> str:
+    from puntored.landing import run_landing
+
+    result = run_landing(settings, first, last)
+    return result.summary()
+
+
+def transform(settings: Settings) -> str:
+    from puntored.transform.dbt_runner import run_transform
+
+    result = run_transform(settings)
+    return result.summary()
+
+
+def sync(settings: Settings) -> str:
+    from serving.sync import run_sync
+
+    result = run_sync(settings)
+    return (
+        f"{result.partitions_written} partitions, {result.rows_written:,} rows written"
+        if result.changed
+        else "nothing changed"
+    )
+
+
+def reports(settings: Settings, days: list[date]) -> str:
+    from serving.reports import run_reports
+
+    files = 0
+    for day in days:
+        files += len(run_reports(settings, day).providers)
+    return f"{files} provider reports for {len(days)} day(s)"
+
+
+def daily_stages(settings: Settings, day: date) -> list[Stage]:
+    """The batch day: land the files that arrived on ``day``, rebuild, sync, report."""
+    return [
+        Stage("migrate", lambda: migrate(settings)),
+        Stage("land", lambda: land(settings, day, day)),
+        Stage("transform", lambda: transform(settings)),
+        Stage("sync", lambda: sync(settings)),
+        Stage("reports", lambda: reports(settings, [day])),
+    ]

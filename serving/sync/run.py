@@ -1,0 +1,301 @@
+"""``run_sync``: bring the serving database in line with the dbt marts, partition by partition.
+
+1. Check every mart's columns and types against the serving models (nothing written on error).
+2. Plan: fingerprint each mart's partitions in the warehouse and compare with ``sync_state``;
+   a partition is written when it is new or its row count or checksum changed (which is how
+   days rewritten by dbt's late-data lookback are found), removed when it left the mart.
+3. Write each batch of partitions in one transaction: replace, verify the serving copy's
+   fingerprints against the warehouse's, record them in ``sync_state``.
+4. Record the run in ``pipeline_status`` ('sync'). A run that finds nothing to do writes nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import Protocol, TypeVar, cast
+
+import structlog
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, Table, delete, event, func, insert, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from puntored.errors import PuntoredError
+from puntored.settings import Settings
+from serving.db import make_engine
+from serving.migrate import alembic_config
+from serving.models import PipelineStatus, SyncState
+from serving.sync.checksum import Fingerprint, install_sqlite_functions
+from serving.sync.marts import FACTS, MARTS, Mart, check_mart_columns
+from serving.sync.warehouse import WarehouseReader, open_warehouse
+from serving.sync.writer import (
+    delete_partitions,
+    forget_sync_state,
+    record_sync_state,
+    replace_partitions,
+    synced_fingerprints,
+    verify,
+)
+
+log = structlog.get_logger("serving.sync")
+T = TypeVar("T")
+
+
+@dataclass
+class MartSyncResult:
+    mart: str
+    partitions_in_warehouse: int = 0
+    partitions_written: list[date] = field(default_factory=list)
+    partitions_removed: list[date] = field(default_factory=list)
+    rows_written: int = 0
+
+    @property
+    def partitions_unchanged(self) -> int:
+        return self.partitions_in_warehouse - len(self.partitions_written)
+
+
+@dataclass
+class SyncResult:
+    marts: list[MartSyncResult]
+    last_dt: date | None
+    duration_s: float
+
+    @property
+    def changed(self) -> bool:
+        return any(m.partitions_written or m.partitions_removed for m in self.marts)
+
+    @property
+    def rows_written(self) -> int:
+        return sum(m.rows_written for m in self.marts)
+
+    @property
+    def partitions_written(self) -> int:
+        return sum(len(m.partitions_written) for m in self.marts)
+
+
+@dataclass
+class _Plan:
+    mart: Mart
+    source: dict[date, Fingerprint]
+    to_write: list[date]
+    to_remove: list[date]
+
+
+class _Retry(Protocol):
+    def __call__(self, work: Callable[[], T]) -> T: ...
+
+
+class SyncProgress(Protocol):
+    def planned(self, batches: int) -> None: ...
+
+    def batch_done(self, mart: str, dts: list[date], rows: int) -> None: ...
+
+
+def run_sync(
+    settings: Settings,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    full: bool = False,
+    batch_days: int = 31,
+    progress: SyncProgress | None = None,
+    warehouse: WarehouseReader | None = None,
+) -> SyncResult:
+    """Sync the marts' partitions in [date_from, date_to] (all when None) into the serving DB.
+
+    ``full`` rewrites every partition in range even when its fingerprint is unchanged.
+    """
+    if date_from and date_to and date_from > date_to:
+        raise PuntoredError(f"--from {date_from} is after --to {date_to}")
+    started = time.perf_counter()
+    warehouse = warehouse or open_warehouse(settings)
+    engine = _serving_engine(settings.serving_database_url)
+    retrying = _retrying(settings)
+    try:
+        retrying(lambda: _check_schema_is_current(engine))
+        for mart in MARTS:
+            check_mart_columns(mart, warehouse.columns(mart))
+        plans = [
+            retrying(partial(_plan, engine, warehouse, mart, date_from, date_to, full))
+            for mart in MARTS
+        ]
+        results = _execute(engine, warehouse, plans, batch_days, progress, retrying)
+        if any(r.partitions_written or r.partitions_removed for r in results):
+            retrying(lambda: _record_pipeline_status(engine, results))
+        last_dt = retrying(lambda: _last_synced_dt(engine))
+    finally:
+        engine.dispose()
+        warehouse.close()
+    result = SyncResult(results, last_dt, time.perf_counter() - started)
+    log.info(
+        "sync_done",
+        changed=result.changed,
+        partitions_written=result.partitions_written,
+        rows_written=result.rows_written,
+        duration_s=round(result.duration_s, 3),
+    )
+    return result
+
+
+def _serving_engine(url: str) -> Engine:
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", install_sqlite_functions)
+    return engine
+
+
+def _retrying(settings: Settings) -> _Retry:
+    """Run a unit of database work, retrying connection failures with exponential backoff."""
+
+    def run(work: Callable[[], T]) -> T:
+        retryer = Retrying(
+            stop=stop_after_attempt(settings.sync_retry_attempts),
+            wait=wait_exponential(multiplier=settings.sync_retry_wait_s, max=30),
+            retry=retry_if_exception(is_transient),
+            before_sleep=lambda state: log.warning(
+                "serving_db_retry", attempt=state.attempt_number, error=str(state.outcome)
+            ),
+            reraise=True,
+        )
+        try:
+            return retryer(work)
+        except OperationalError as error:
+            if not is_transient(error):
+                raise
+            reason = str(error.orig or error).strip().splitlines()[0]
+            raise PuntoredError(
+                f"serving database unreachable after {settings.sync_retry_attempts} "
+                f"attempts: {reason}"
+            ) from error
+
+    return run
+
+
+def is_transient(error: BaseException) -> bool:
+    """A failure to reach the database (worth retrying), not a problem with the SQL or data."""
+    if not isinstance(error, OperationalError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if isinstance(error.orig, sqlite3.OperationalError):
+        # sqlite3 also reports SQL errors as OperationalError; only these are transient.
+        return any(word in str(error.orig) for word in ("locked", "busy", "unable to open"))
+    return True
+
+
+def _check_schema_is_current(engine: Engine) -> None:
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head:
+        raise PuntoredError(
+            f"serving database schema is at {current or 'nothing'}, not {head}: "
+            "run `puntored db upgrade` first"
+        )
+
+
+def _plan(
+    engine: Engine,
+    warehouse: WarehouseReader,
+    mart: Mart,
+    date_from: date | None,
+    date_to: date | None,
+    full: bool,
+) -> _Plan:
+    source = warehouse.fingerprints(mart, date_from, date_to)
+    with engine.connect() as connection:
+        synced = synced_fingerprints(connection, mart, date_from, date_to)
+    to_write = sorted(dt for dt, fp in source.items() if full or synced.get(dt) != fp)
+    to_remove = sorted(dt for dt in synced if dt not in source)
+    return _Plan(mart, source, to_write, to_remove)
+
+
+def _execute(
+    engine: Engine,
+    warehouse: WarehouseReader,
+    plans: list[_Plan],
+    batch_days: int,
+    progress: SyncProgress | None,
+    retrying: _Retry,
+) -> list[MartSyncResult]:
+    batches = [
+        (plan, plan.to_write[start : start + batch_days])
+        for plan in plans
+        for start in range(0, len(plan.to_write), batch_days)
+    ]
+    if progress:
+        progress.planned(len(batches))
+    results = {p.mart.name: MartSyncResult(p.mart.name, len(p.source)) for p in plans}
+    for plan in plans:
+        if plan.to_remove:
+            retrying(partial(_remove_partitions, engine, plan.mart, plan.to_remove))
+            results[plan.mart.name].partitions_removed = plan.to_remove
+    for plan, dts in batches:
+        rows = retrying(partial(_write_batch, engine, warehouse, plan, dts))
+        result = results[plan.mart.name]
+        result.partitions_written.extend(dts)
+        result.rows_written += rows
+        log.info("sync_batch", mart=plan.mart.name, first=dts[0], last=dts[-1], rows=rows)
+        if progress:
+            progress.batch_done(plan.mart.name, dts, rows)
+    return list(results.values())
+
+
+def _write_batch(engine: Engine, warehouse: WarehouseReader, plan: _Plan, dts: list[date]) -> int:
+    """Replace, verify and record one batch of partitions: all of it or none of it."""
+    expected = {dt: plan.source[dt] for dt in dts}
+    try:
+        with engine.begin() as connection:
+            rows = replace_partitions(connection, plan.mart, dts, warehouse.read(plan.mart, dts))
+            verify(connection, plan.mart, expected)
+            record_sync_state(connection, plan.mart, expected)
+    except DBAPIError as error:
+        if is_transient(error):
+            raise  # retried by the caller
+        reason = str(error.orig or error).strip().splitlines()[0]
+        raise PuntoredError(
+            f"writing {plan.mart.table.name} for {dts[0]}..{dts[-1]} failed, nothing of this "
+            f"batch was written: {reason}"
+        ) from error
+    return rows
+
+
+def _remove_partitions(engine: Engine, mart: Mart, dts: list[date]) -> int:
+    with engine.begin() as connection:
+        delete_partitions(connection, mart, dts)
+        forget_sync_state(connection, mart, dts)
+    return 0
+
+
+def _last_synced_dt(engine: Engine) -> date | None:
+    """The newest day of fct_provider_daily the serving database holds."""
+    state = cast(Table, SyncState.__table__)
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.max(state.c.dt)).where(state.c.mart == FACTS[0].name)
+        ).scalar()
+
+
+def _record_pipeline_status(engine: Engine, results: list[MartSyncResult]) -> None:
+    status = cast(Table, PipelineStatus.__table__)
+    last_dt = _last_synced_dt(engine)
+    with engine.begin() as connection:
+        connection.execute(delete(status).where(status.c.stage == "sync"))
+        connection.execute(
+            insert(status).values(
+                stage="sync",
+                last_dt=last_dt,
+                last_run_at=datetime.now(UTC),
+                details={
+                    "partitions_written": sum(len(r.partitions_written) for r in results),
+                    "partitions_removed": sum(len(r.partitions_removed) for r in results),
+                    "rows_written": sum(r.rows_written for r in results),
+                },
+            )
+        )

@@ -1,0 +1,169 @@
+"""Render the job's SQL from the templates in ``sql/`` and one connector profile.
+
+The statements are identical for every profile; only the ``WITH (...)`` options of the source
+and the sink differ (local: filesystem folders; prod: Kinesis Data Streams).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from string import Template
+
+from puntored.contract.flink import flink_column_ddl
+from puntored.contract.transaction import required_field_names
+from streaming.flink_job.config import JobConfig
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+# Upper bounds (ms) of the cumulative latency buckets; the last bucket (+Inf) is every sale.
+LATENCY_BOUNDS_MS: tuple[int, ...] = (
+    25, 50, 75, 100, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1250, 1500, 2000,
+    2500, 3000, 4000, 5000, 7500, 10000, 15000, 20000, 30000, 60000,
+)  # fmt: skip
+
+_JSON_OPTIONS = {
+    "format": "json",
+    "json.timestamp-format.standard": "ISO-8601",
+}
+
+
+def source_options(config: JobConfig) -> dict[str, str]:
+    if config.profile == "local":
+        interval = config.source.get("monitor.interval.seconds", "1")
+        # 0 = bounded: read the files present at start, flush every window, finish (benchmark)
+        monitor = {"source.monitor-interval": f"{interval}s"} if interval != "0" else {}
+        return {
+            "connector": "filesystem",
+            "path": config.source["path"],
+            **monitor,
+            **_JSON_OPTIONS,
+            # A line that is not JSON at all cannot become a row; rows missing required
+            # fields become invalid_event records instead of failing the job.
+            "json.ignore-parse-errors": "true",
+        }
+    return {
+        "connector": "kinesis",
+        "stream.arn": config.source["stream.arn"],
+        "aws.region": config.source["aws.region"],
+        "source.init.position": config.source.get("source.init.position", "LATEST"),
+        **_JSON_OPTIONS,
+        "json.ignore-parse-errors": "true",
+    }
+
+
+def sink_options(config: JobConfig) -> dict[str, str]:
+    json_out = {**_JSON_OPTIONS, "json.encode.decimal-as-plain-number": "true"}
+    if config.profile == "local":
+        # Row formats roll by time, not on checkpoints: roll at least once per checkpoint
+        # interval so every checkpoint commits the windows that closed before it.
+        interval = f"{config.checkpoint_interval_seconds}s"
+        return {
+            "connector": "filesystem",
+            "path": config.sink["path"],
+            **json_out,
+            "sink.rolling-policy.rollover-interval": interval,
+            "sink.rolling-policy.inactivity-interval": interval,
+            "sink.rolling-policy.check-interval": "1s",
+        }
+    return {
+        "connector": "kinesis",
+        "stream.arn": config.sink["stream.arn"],
+        "aws.region": config.sink["aws.region"],
+        **json_out,
+    }
+
+
+def _with_options(options: dict[str, str]) -> str:
+    def quote(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    return ",\n".join(f"  {quote(k)} = {quote(v)}" for k, v in options.items())
+
+
+def _template(name: str) -> Template:
+    return Template((SQL_DIR / name).read_text())
+
+
+def _required_not_null() -> str:
+    return " and ".join(f"`{name}` is not null" for name in required_field_names())
+
+
+def _window_aggregate(record_type: str, per_product: bool) -> str:
+    def approved(event_type: str) -> str:
+        return f"`event_type` = '{event_type}' and `status` = 'approved'"
+
+    def total(column: str, condition: str) -> str:
+        return f"coalesce(sum(case when {condition} then `{column}` end), 0)"
+
+    le_counts = [
+        f"count(*) filter (where `event_type` = 'sale' and `latency_ms` <= {bound})"
+        for bound in LATENCY_BOUNDS_MS
+    ] + ["count(*) filter (where `event_type` = 'sale')"]
+    commission = (
+        f"{total('commission', approved('sale'))} - {total('commission', approved('reversal'))}"
+    )
+    return (
+        _template("window_aggregate.sql")
+        .substitute(
+            record_type=record_type,
+            product_column="`product_id`" if per_product else "cast(null as string)",
+            product_group="`product_id`, " if per_product else "",
+            gross_amount=total("amount", approved("sale")),
+            reversed_amount=total("amount", approved("reversal")),
+            commission=commission,
+            latency_le_counts=",\n    ".join(le_counts),
+        )
+        .strip()
+    )
+
+
+def render_statements(config: JobConfig) -> list[str]:
+    """The job's SQL in execution order: DDL and views, then the one INSERT."""
+    required = _required_not_null()
+    return [
+        _template("source.sql").substitute(
+            columns=flink_column_ddl(),
+            watermark_delay_seconds=config.watermark_delay_seconds,
+            options=_with_options(source_options(config)),
+        ),
+        _template("sink.sql").substitute(options=_with_options(sink_options(config))),
+        _template("unique_events.sql").substitute(required_not_null=required),
+        _template("classified_events.sql").substitute(),
+        _template("on_time_events.sql").substitute(),
+        _template("insert_window_results.sql").substitute(
+            provider_minute=_window_aggregate("provider_minute", per_product=False),
+            provider_product_minute=_window_aggregate("provider_product_minute", True),
+            required_not_null=required,
+        ),
+    ]
+
+
+def flink_configuration(config: JobConfig, recovery_path: str | None = None) -> dict[str, str]:
+    """Flink configuration the job sets on its TableEnvironment.
+
+    In production Managed Flink owns checkpointing and parallelism (application configuration),
+    so only the local profile sets them here.
+    """
+    settings = {
+        "table.local-time-zone": "UTC",
+        "table.exec.state.ttl": f"{config.dedup_ttl_minutes} min",
+        "pipeline.name": "puntored-realtime-windows",
+        "pipeline.object-reuse": "true",
+        # No mini-batch: with it the planner turns the proctime first-row deduplication into
+        # an updating Rank, which the append-only window aggregation and sink cannot consume.
+        "table.exec.mini-batch.enabled": "false",
+    }
+    if config.profile == "local":
+        settings |= {
+            "parallelism.default": str(config.parallelism),
+            "execution.checkpointing.interval": f"{config.checkpoint_interval_seconds} s",
+            "execution.checkpointing.mode": "EXACTLY_ONCE",
+            "execution.checkpointing.externalized-checkpoint-retention": ("RETAIN_ON_CANCELLATION"),
+            "execution.checkpointing.num-retained": "2",
+        }
+        if config.checkpoint_dir:
+            settings["execution.checkpointing.dir"] = config.checkpoint_dir
+        if recovery_path:
+            settings["execution.state-recovery.path"] = recovery_path
+    settings |= {key.removeprefix("flink."): value for key, value in config.extra.items()}
+    return settings

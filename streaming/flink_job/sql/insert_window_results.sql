@@ -1,0 +1,44 @@
+INSERT INTO window_results
+${provider_minute}
+union all
+${provider_product_minute}
+union all
+select
+  'late_event' as record_type,
+  `provider_id`,
+  `product_id`,
+  cast(floor(`event_at` to minute) as timestamp(3)) as window_start,
+  cast(floor(`event_at` to minute) + interval '1' minute as timestamp(3)) as window_end,
+  cast(1 as bigint) as transactions,
+  cast(null as bigint) as approved,
+  cast(null as bigint) as rejected,
+  cast(null as bigint) as failed,
+  cast(null as bigint) as reversed,
+  `amount` as gross_amount,
+  cast(null as decimal(18, 2)) as reversed_amount,
+  cast(null as decimal(18, 2)) as net_amount,
+  cast(null as decimal(18, 2)) as commission,
+  cast(null as array<bigint>) as latency_le_counts,
+  `transaction_id`
+from classified_events
+where is_late
+union all
+select
+  'invalid_event' as record_type,
+  `provider_id`,
+  `product_id`,
+  cast(null as timestamp(3)) as window_start,
+  cast(null as timestamp(3)) as window_end,
+  cast(null as bigint) as transactions,
+  cast(null as bigint) as approved,
+  cast(null as bigint) as rejected,
+  cast(null as bigint) as failed,
+  cast(null as bigint) as reversed,
+  cast(null as decimal(18, 2)) as gross_amount,
+  cast(null as decimal(18, 2)) as reversed_amount,
+  cast(null as decimal(18, 2)) as net_amount,
+  cast(null as decimal(18, 2)) as commission,
+  cast(null as array<bigint>) as latency_le_counts,
+  `transaction_id`
+from transaction_events
+where not (${required_not_null})

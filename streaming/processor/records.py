@@ -1,0 +1,107 @@
+"""Window result records as the Flink job writes them (see streaming/flink_job/sql/sink.sql)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+WINDOW_TYPES = ("provider_minute", "provider_product_minute")
+RECORD_TYPES = (*WINDOW_TYPES, "late_event", "invalid_event")
+
+
+class RecordError(ValueError):
+    """A window result record that cannot be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    record_type: str
+    provider_id: str
+    product_id: str | None
+    window_start: datetime
+    window_end: datetime
+    transactions: int
+    approved: int
+    rejected: int
+    failed: int
+    reversed: int
+    gross_amount: Decimal
+    reversed_amount: Decimal
+    net_amount: Decimal
+    commission: Decimal
+    latency_le_counts: tuple[int, ...]
+
+    @property
+    def key(self) -> tuple[str, str | None, datetime]:
+        return (self.provider_id, self.product_id, self.window_start)
+
+
+@dataclass(frozen=True)
+class LateEvent:
+    provider_id: str
+    window_start: datetime
+    transaction_id: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class InvalidEvent:
+    transaction_id: str | None
+    provider_id: str | None
+
+
+Record = WindowResult | LateEvent | InvalidEvent
+
+
+def _utc(value: str) -> datetime:
+    """Flink writes window bounds as UTC wall-clock TIMESTAMP(3) (no offset)."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_record(raw: dict[str, Any]) -> Record:
+    record_type = raw.get("record_type")
+    try:
+        if record_type in WINDOW_TYPES:
+            return WindowResult(
+                record_type=str(record_type),
+                provider_id=str(raw["provider_id"]),
+                product_id=raw["product_id"] if record_type == "provider_product_minute" else None,
+                window_start=_utc(raw["window_start"]),
+                window_end=_utc(raw["window_end"]),
+                transactions=int(raw["transactions"]),
+                approved=int(raw["approved"]),
+                rejected=int(raw["rejected"]),
+                failed=int(raw["failed"]),
+                reversed=int(raw["reversed"]),
+                gross_amount=Decimal(str(raw["gross_amount"])),
+                reversed_amount=Decimal(str(raw["reversed_amount"])),
+                net_amount=Decimal(str(raw["net_amount"])),
+                commission=Decimal(str(raw["commission"])),
+                latency_le_counts=tuple(int(n) for n in raw["latency_le_counts"] or ()),
+            )
+        if record_type == "late_event":
+            return LateEvent(
+                provider_id=str(raw["provider_id"]),
+                window_start=_utc(raw["window_start"]),
+                transaction_id=str(raw["transaction_id"]),
+                amount=Decimal(str(raw["gross_amount"] or 0)),
+            )
+        if record_type == "invalid_event":
+            return InvalidEvent(raw.get("transaction_id"), raw.get("provider_id"))
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+        raise RecordError(f"bad {record_type} record: {error!r}") from error
+    raise RecordError(f"unknown record_type {record_type!r}")
+
+
+def parse_line(line: str | bytes) -> Record:
+    try:
+        raw = json.loads(line, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise RecordError(f"not JSON: {error}") from error
+    if not isinstance(raw, dict):
+        raise RecordError("a window result must be a JSON object")
+    return parse_record(raw)
