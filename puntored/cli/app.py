@@ -32,6 +32,7 @@ def _register() -> None:
         serve,  # noqa: F401
         stream,  # noqa: F401
         sync,  # noqa: F401
+        transform,  # noqa: F401
     )
 
 
