@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from puntored.errors import PuntoredError
 from puntored.settings import Settings
@@ -102,3 +102,49 @@ def daily_stages(settings: Settings, day: date) -> list[Stage]:
         Stage("sync", lambda: sync(settings)),
         Stage("reports", lambda: reports(settings, [day])),
     ]
+
+
+def generate(settings: Settings, start: date, days: int, seed: int) -> str:
+    from puntored.generator import GenerateOptions, generate_landing
+
+    result = generate_landing(settings, GenerateOptions(start=start, days=days, seed=seed))
+    expected = result.manifest["expected"]
+    return (
+        f"{result.manifest['lines_written']:,} lines: {expected['landed']:,} events, "
+        f"{expected['duplicates']:,} duplicates, {expected['quarantined']:,} malformed, "
+        f"{expected['unreadable_files']} truncated file(s)"
+    )
+
+
+def realtime_replay(settings: Settings, seconds: float, rate: float) -> str:
+    """Replay live events at ``rate``/s while the Flink job and the processor run."""
+    import threading
+
+    from puntored.generator import StreamOptions, generate_stream
+    from streaming.runner import run_stream
+
+    replay = threading.Thread(
+        target=generate_stream,
+        args=(settings, StreamOptions(rate=rate, duration_s=seconds)),
+        daemon=True,
+    )
+    replay.start()
+    result = run_stream(settings, duration=seconds + 20)
+    replay.join()
+    return f"{result.events_fed:,} events fed to Flink; {result.totals}"
+
+
+def demo_stages(settings: Settings, start: date, days: int, replay_seconds: float) -> list[Stage]:
+    """Every stage on the embedded engines, on a fresh synthetic dataset."""
+    generated = [start + timedelta(days=offset) for offset in range(days)]
+    stages = [
+        Stage("generate", lambda: generate(settings, start, days, seed=7)),
+        Stage("migrate", lambda: migrate(settings)),
+        Stage("land", lambda: land(settings)),
+        Stage("transform", lambda: transform(settings)),
+        Stage("sync", lambda: sync(settings)),
+        Stage("reports", lambda: reports(settings, generated)),
+    ]
+    if replay_seconds > 0:
+        stages.append(Stage("realtime", lambda: realtime_replay(settings, replay_seconds, 200)))
+    return stages

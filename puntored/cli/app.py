@@ -25,7 +25,9 @@ def _main(
 def _register() -> None:
     # One import per stage; each module adds its commands to ``app``.
     from puntored.cli import (
+        daily,  # noqa: F401
         db,  # noqa: F401
+        demo,  # noqa: F401
         generate,  # noqa: F401
         keys,  # noqa: F401
         reports,  # noqa: F401
