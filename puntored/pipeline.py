@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from puntored.errors import PuntoredError
 from puntored.settings import Settings
@@ -59,18 +60,40 @@ def migrate(settings: Settings) -> str:
     return f"serving schema at revision {current_revision(settings.serving_database_url)}"
 
 
+def _newest_partition(folder: Path) -> date | None:
+    """The newest ``dt=YYYY-MM-DD`` partition under ``folder``."""
+    days = [date.fromisoformat(p.name[3:]) for p in folder.glob("dt=*") if p.is_dir()]
+    return max(days, default=None)
+
+
+def _record(settings: Settings, stage: str, last_dt: date | None, summary: str) -> None:
+    """Tell /freshness how current this stage is (pipeline_status in the serving DB)."""
+    from serving.db import make_engine
+    from serving.pipeline_status import record_stage
+
+    engine = make_engine(settings.serving_database_url)
+    try:
+        record_stage(engine, stage, last_dt, {"summary": summary})
+    finally:
+        engine.dispose()
+
+
 def land(settings: Settings, first: date | None = None, last: date | None = None) -> str:
     from puntored.landing import run_landing
 
-    result = run_landing(settings, first, last)
-    return result.summary()
+    summary = run_landing(settings, first, last).summary()
+    raw = settings.lake_dir / "raw" / "transactions"
+    _record(settings, "land", _newest_partition(raw), summary)
+    return summary
 
 
 def transform(settings: Settings) -> str:
     from puntored.transform.dbt_runner import run_transform
 
-    result = run_transform(settings)
-    return result.summary()
+    summary = run_transform(settings).summary()
+    raw = settings.lake_dir / "raw" / "transactions"
+    _record(settings, "transform", _newest_partition(raw), summary)
+    return summary
 
 
 def sync(settings: Settings) -> str:
