@@ -7,7 +7,7 @@ FLINK_VENV := .venv-flink
 FLINK_PY := $(FLINK_VENV)/bin/python
 export PUNTORED_FLINK_PYTHON ?= $(abspath $(FLINK_PY))
 
-.PHONY: venv flink-venv lint format test test-fast demo bench clean
+.PHONY: venv flink-venv lint format test test-fast demo bench clean athena-gate
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy puntored glue serving api streaming
+	PUNTORED_DATA_DIR=$${PUNTORED_DATA_DIR:-data} $(VENV)/bin/sqlfluff lint models tests/dbt
+
+# Compile every dbt model for Athena offline and validate the SQL as Trino (docs/dbt.md).
+athena-gate: venv
+	$(PY) -m puntored.transform.athena_gate
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

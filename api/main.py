@@ -46,7 +46,9 @@ TAGS = [
 def build_state(settings: Settings) -> ApiState:
     url = settings.serving_database_url
     engine_options = {} if url.startswith("sqlite") else {"pool_size": 10, "max_overflow": 20}
-    engine = make_engine(url, **engine_options)
+    # The API only reads (plus a one-statement last-use update): autocommit spares the
+    # BEGIN and COMMIT round trips on every request.
+    engine = make_engine(url, **engine_options).execution_options(isolation_level="AUTOCOMMIT")
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     return ApiState(
         settings=settings,

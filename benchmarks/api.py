@@ -250,14 +250,18 @@ def request_paths(endpoint: str, keys: dict[str, str], rng: random.Random) -> tu
     return paths[endpoint], keys[provider]
 
 
-async def drive(port: int, endpoint: str, keys: dict[str, str], rate: float, seconds: float) -> dict:  # type: ignore[type-arg]
+async def drive(
+    port: int, endpoint: str, keys: dict[str, str], rate: float, seconds: float
+) -> dict:  # type: ignore[type-arg]
     import httpx
 
     rng = random.Random(endpoint)
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=10) as client:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=10
+    ) as client:
 
         async def one(scheduled: float) -> None:
             nonlocal errors
@@ -316,10 +320,14 @@ ENDPOINTS = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
     parser.add_argument("--seconds", type=float, default=30.0, help="per endpoint")
-    parser.add_argument("--database-url", default=os.environ.get("PUNTORED_BENCH_ADMIN_URL", ADMIN_URL))
+    parser.add_argument(
+        "--database-url", default=os.environ.get("PUNTORED_BENCH_ADMIN_URL", ADMIN_URL)
+    )
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--keys-file", help=argparse.SUPPRESS)
@@ -336,17 +344,26 @@ def main() -> None:
     try:
         started = time.perf_counter()
         timings = load_year(url)
-        print(f"loaded a year in {time.perf_counter() - started:.1f} s: "
-              + ", ".join(f"{label} {seconds:.1f} s" for label, seconds in timings.items()))
+        print(
+            f"loaded a year in {time.perf_counter() - started:.1f} s: "
+            + ", ".join(f"{label} {seconds:.1f} s" for label, seconds in timings.items())
+        )
         keys = create_keys(url)
         keys_file = Path(f"/tmp/puntored-bench-keys-{os.getpid()}.json")
         keys_file.write_text(json.dumps(keys))
         port = free_port()
         server = start_server(url, port)
-        print(f"uvicorn (1 worker) on port {port}; {args.rate:g} rps for {args.seconds:g} s per endpoint")
-        results = [run_driver(port, e, str(keys_file), args.rate, args.seconds) for e in ENDPOINTS]
+        print(
+            f"uvicorn (1 worker) on port {port}; "
+            f"{args.rate:g} rps for {args.seconds:g} s per endpoint"
+        )
+        print_header()
+        results: list[dict] = []  # type: ignore[type-arg]
+        for endpoint in ENDPOINTS:  # rows print as they finish: a cut-short run still reports
+            results.append(run_driver(port, endpoint, str(keys_file), args.rate, args.seconds))
+            print_row(results[-1], results[0])
         keys_file.unlink()
-        report(results, args.rate)
+        print_verdict(results, args.rate)
     finally:
         if server is not None:
             server.terminate()
@@ -354,18 +371,29 @@ def main() -> None:
         drop_database(args.database_url, url)
 
 
-def report(results: list[dict], rate: float) -> None:  # type: ignore[type-arg]
-    ceiling = results[0]
-    print(f"\n{'endpoint':<28} {'rps':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-          f"{'p50/health':>11} {'p99/health':>11}")
-    for r in results:
-        print(f"{r['endpoint']:<28} {r['rps']:>7.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-              f"{r['errors']:>7} {r['p50_ms'] / ceiling['p50_ms']:>11.2f} "
-              f"{r['p99_ms'] / ceiling['p99_ms']:>11.2f}")
+def print_header() -> None:
+    print(
+        f"\n{'endpoint':<28} {'rps':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'p50/health':>11} {'p99/health':>11}"
+    )
+
+
+def print_row(r: dict, ceiling: dict) -> None:  # type: ignore[type-arg]
+    print(
+        f"{r['endpoint']:<28} {r['rps']:>7.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+        f"{r['errors']:>7} {r['p50_ms'] / ceiling['p50_ms']:>11.2f} "
+        f"{r['p99_ms'] / ceiling['p99_ms']:>11.2f}"
+    )
+
+
+def print_verdict(results: list[dict], rate: float) -> None:  # type: ignore[type-arg]
     target = [r for r in results if r["endpoint"].startswith(("daily", "products"))]
     met = all(r["p99_ms"] <= 20 and r["errors"] == 0 for r in target)
-    print(f"\naim p99 <= 20 ms, 0 errors at {rate:g} rps on daily and products: "
-          f"{'met' if met else 'NOT met'}")
+    print(
+        f"\naim p99 <= 20 ms, 0 errors at {rate:g} rps on daily and products: "
+        f"{'met' if met else 'NOT met'}"
+    )
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

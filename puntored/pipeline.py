@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 from puntored.errors import PuntoredError
 from puntored.settings import Settings
@@ -59,18 +60,40 @@ def migrate(settings: Settings) -> str:
     return f"serving schema at revision {current_revision(settings.serving_database_url)}"
 
 
+def _newest_partition(folder: Path) -> date | None:
+    """The newest ``dt=YYYY-MM-DD`` partition under ``folder``."""
+    days = [date.fromisoformat(p.name[3:]) for p in folder.glob("dt=*") if p.is_dir()]
+    return max(days, default=None)
+
+
+def _record(settings: Settings, stage: str, last_dt: date | None, summary: str) -> None:
+    """Tell /freshness how current this stage is (pipeline_status in the serving DB)."""
+    from serving.db import make_engine
+    from serving.pipeline_status import record_stage
+
+    engine = make_engine(settings.serving_database_url)
+    try:
+        record_stage(engine, stage, last_dt, {"summary": summary})
+    finally:
+        engine.dispose()
+
+
 def land(settings: Settings, first: date | None = None, last: date | None = None) -> str:
     from puntored.landing import run_landing
 
-    result = run_landing(settings, first, last)
-    return result.summary()
+    summary = run_landing(settings, first, last).summary()
+    raw = settings.lake_dir / "raw" / "transactions"
+    _record(settings, "land", _newest_partition(raw), summary)
+    return summary
 
 
 def transform(settings: Settings) -> str:
     from puntored.transform.dbt_runner import run_transform
 
-    result = run_transform(settings)
-    return result.summary()
+    summary = run_transform(settings).summary()
+    raw = settings.lake_dir / "raw" / "transactions"
+    _record(settings, "transform", _newest_partition(raw), summary)
+    return summary
 
 
 def sync(settings: Settings) -> str:
@@ -89,7 +112,7 @@ def reports(settings: Settings, days: list[date]) -> str:
 
     files = 0
     for day in days:
-        files += len(run_reports(settings, day).providers)
+        files += len(run_reports(settings, day).reports)
     return f"{files} provider reports for {len(days)} day(s)"
 
 
@@ -102,3 +125,49 @@ def daily_stages(settings: Settings, day: date) -> list[Stage]:
         Stage("sync", lambda: sync(settings)),
         Stage("reports", lambda: reports(settings, [day])),
     ]
+
+
+def generate(settings: Settings, start: date, days: int, seed: int) -> str:
+    from puntored.generator import GenerateOptions, generate_landing
+
+    result = generate_landing(settings, GenerateOptions(start=start, days=days, seed=seed))
+    expected = result.manifest["expected"]
+    return (
+        f"{result.manifest['lines_written']:,} lines: {expected['landed']:,} events, "
+        f"{expected['duplicates']:,} duplicates, {expected['quarantined']:,} malformed, "
+        f"{expected['unreadable_files']} truncated file(s)"
+    )
+
+
+def realtime_replay(settings: Settings, seconds: float, rate: float) -> str:
+    """Replay live events at ``rate``/s while the Flink job and the processor run."""
+    import threading
+
+    from puntored.generator import StreamOptions, generate_stream
+    from streaming.runner import run_stream
+
+    replay = threading.Thread(
+        target=generate_stream,
+        args=(settings, StreamOptions(rate=rate, duration_s=seconds)),
+        daemon=True,
+    )
+    replay.start()
+    result = run_stream(settings, duration=seconds + 20)
+    replay.join()
+    return f"{result.events_fed:,} events fed to Flink; {result.totals}"
+
+
+def demo_stages(settings: Settings, start: date, days: int, replay_seconds: float) -> list[Stage]:
+    """Every stage on the embedded engines, on a fresh synthetic dataset."""
+    generated = [start + timedelta(days=offset) for offset in range(days)]
+    stages = [
+        Stage("generate", lambda: generate(settings, start, days, seed=7)),
+        Stage("migrate", lambda: migrate(settings)),
+        Stage("land", lambda: land(settings)),
+        Stage("transform", lambda: transform(settings)),
+        Stage("sync", lambda: sync(settings)),
+        Stage("reports", lambda: reports(settings, generated)),
+    ]
+    if replay_seconds > 0:
+        stages.append(Stage("realtime", lambda: realtime_replay(settings, replay_seconds, 200)))
+    return stages

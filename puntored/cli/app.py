@@ -25,7 +25,9 @@ def _main(
 def _register() -> None:
     # One import per stage; each module adds its commands to ``app``.
     from puntored.cli import (
+        daily,  # noqa: F401
         db,  # noqa: F401
+        demo,  # noqa: F401
         generate,  # noqa: F401
         keys,  # noqa: F401
         land,  # noqa: F401
@@ -33,6 +35,7 @@ def _register() -> None:
         serve,  # noqa: F401
         stream,  # noqa: F401
         sync,  # noqa: F401
+        transform,  # noqa: F401
     )
 
 

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from puntored.cli.app import app
-from puntored.cli.sync import parse_day
+from puntored.cli.arguments import parse_day
 from puntored.settings import get_settings
 from serving.reports import run_reports
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import typer
 from rich.console import Console
@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from puntored.cli.app import app
-from puntored.errors import PuntoredError
+from puntored.cli.arguments import parse_day
 from puntored.settings import get_settings
 from serving.sync import SyncResult, run_sync
 
@@ -27,15 +27,6 @@ class _RichProgress:
 
     def batch_done(self, mart: str, dts: list[date], rows: int) -> None:
         self._progress.update(self._task, advance=1, description=f"{mart} {dts[-1]}")
-
-
-def parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise PuntoredError(f"{option} must be a date YYYY-MM-DD, got {value!r}") from None
 
 
 @app.command()

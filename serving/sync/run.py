@@ -15,14 +15,14 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import partial
 from typing import Protocol, TypeVar, cast
 
 import structlog
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, Table, delete, event, func, insert, select
+from sqlalchemy import Engine, Table, event, func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
@@ -30,7 +30,8 @@ from puntored.errors import PuntoredError
 from puntored.settings import Settings
 from serving.db import make_engine
 from serving.migrate import alembic_config
-from serving.models import PipelineStatus, SyncState
+from serving.models import SyncState
+from serving.pipeline_status import record_stage
 from serving.sync.checksum import Fingerprint, install_sqlite_functions
 from serving.sync.marts import FACTS, MARTS, Mart, check_mart_columns
 from serving.sync.warehouse import WarehouseReader, open_warehouse
@@ -283,19 +284,13 @@ def _last_synced_dt(engine: Engine) -> date | None:
 
 
 def _record_pipeline_status(engine: Engine, results: list[MartSyncResult]) -> None:
-    status = cast(Table, PipelineStatus.__table__)
-    last_dt = _last_synced_dt(engine)
-    with engine.begin() as connection:
-        connection.execute(delete(status).where(status.c.stage == "sync"))
-        connection.execute(
-            insert(status).values(
-                stage="sync",
-                last_dt=last_dt,
-                last_run_at=datetime.now(UTC),
-                details={
-                    "partitions_written": sum(len(r.partitions_written) for r in results),
-                    "partitions_removed": sum(len(r.partitions_removed) for r in results),
-                    "rows_written": sum(r.rows_written for r in results),
-                },
-            )
-        )
+    record_stage(
+        engine,
+        "sync",
+        _last_synced_dt(engine),
+        {
+            "partitions_written": sum(len(r.partitions_written) for r in results),
+            "partitions_removed": sum(len(r.partitions_removed) for r in results),
+            "rows_written": sum(r.rows_written for r in results),
+        },
+    )

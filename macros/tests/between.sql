@@ -1,0 +1,8 @@
+{# Values inside [min_value, max_value]; nulls pass (use not_null for those). #}
+{% test between(model, column_name, min_value, max_value) %}
+
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
+
+{% endtest %}

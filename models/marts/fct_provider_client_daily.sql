@@ -1,0 +1,33 @@
+-- Daily provider metrics, one row per provider, point of sale and day.
+-- Incremental by dt: a run rebuilds the days from the newest built day minus the
+-- late-data lookback (macros/incremental/).
+{{ config(**daily_mart_incremental_config()) }}
+
+with
+
+transactions as (
+
+    select * from {{ ref('int_transactions_netted') }}
+    {{ incremental_dt_filter() }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        provider_id,
+        client_id,
+
+        -- measures
+        {{ daily_measures(with_distinct_clients=false) }},
+
+        -- partition (last: Athena partition column)
+        dt
+
+    from transactions
+    group by provider_id, client_id, dt
+
+)
+
+select * from final

@@ -1,0 +1,33 @@
+"""``puntored daily``: the batch day end to end — land, transform, sync, reports."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from puntored.cli.app import app
+from puntored.cli.arguments import parse_day
+from puntored.pipeline import StageOutcome, daily_stages, run_stages
+from puntored.settings import get_settings
+
+console = Console()
+
+
+def print_outcome(outcome: StageOutcome) -> None:
+    console.print(f"[green]✓[/] {outcome.name:<10} {outcome.seconds:6.1f} s  {outcome.summary}")
+
+
+@app.command()
+def daily(
+    day: str = typer.Option(
+        ..., "--date", help="The day whose landing files to process, YYYY-MM-DD."
+    ),
+) -> None:
+    """Run the batch day: land that day's arrivals, rebuild the marts, sync, write reports.
+
+    Stops at the first failing stage with its message; every stage is re-runnable, so run the
+    same command again once the cause is fixed.
+    """
+    the_day = parse_day(day, "--date")
+    assert the_day is not None
+    run_stages(daily_stages(get_settings(), the_day), on_done=print_outcome)

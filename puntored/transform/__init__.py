@@ -1,0 +1,1 @@
+"""The dbt stage: build the daily marts (``run_transform``) and serve the docs site."""

@@ -1,0 +1,128 @@
+"""Runs the dbt project (`dbt build`, `docs generate`) with the right target, vars, profiles."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from puntored.errors import PuntoredError
+from puntored.settings import PROJECT_ROOT, Settings
+
+PROFILES_DIR = PROJECT_ROOT / "profiles"
+Target = Literal["local", "athena"]
+
+
+class TransformError(PuntoredError):
+    """dbt could not run, or a model or test failed."""
+
+
+@dataclass(frozen=True)
+class TransformResult:
+    command: str
+    target: str
+    succeeded: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{count} {status}" for status, count in sorted(self.counts.items()))
+        return f"dbt {self.command} on {self.target}: {counts}"
+
+
+def target_for(settings: Settings) -> Target:
+    return "athena" if settings.mode == "aws" else "local"
+
+
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    """Environment variables profiles/profiles.yml and the sources read."""
+    env = {"PUNTORED_DATA_DIR": str(settings.data_dir.resolve())}
+    if settings.mode == "aws":
+        env |= {
+            "PUNTORED_AWS_REGION": settings.aws_region or "",
+            "PUNTORED_ATHENA_S3_STAGING_DIR": settings.athena_s3_staging_dir or "",
+            "PUNTORED_ATHENA_WORKGROUP": settings.athena_workgroup,
+            "PUNTORED_GLUE_DATABASE": settings.glue_database,
+        }
+    return env
+
+
+def run_dbt(settings: Settings, args: list[str]) -> TransformResult:
+    """Run one dbt command in the project with the settings' target; never raises on failures.
+
+    dbt runs in a child process: dbt-duckdb keeps the warehouse file open for the life of the
+    process, which would lock out the sync reading the marts right after (``puntored daily``).
+    """
+    target = target_for(settings)
+    full_args = [
+        str(Path(sys.executable).with_name("dbt")),
+        *args,
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--profiles-dir",
+        str(PROFILES_DIR),
+        "--target",
+        target,
+    ]
+    if settings.mode == "local":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    env = os.environ | dbt_environment(settings)
+    done = subprocess.run(full_args, env=env, capture_output=True, text=True, check=False)
+    counts, failures = _read_run_results(PROJECT_ROOT / "target" / "run_results.json")
+    if done.returncode != 0 and not failures:
+        failures.append(done.stdout[-3000:] + done.stderr[-2000:])
+    return TransformResult(args[0], target, done.returncode == 0, counts, failures)
+
+
+def _read_run_results(path: Path) -> tuple[dict[str, int], list[str]]:
+    """Count node statuses of the last dbt command; list what errored or failed."""
+    if not path.exists():
+        return {}, []
+    counts: dict[str, int] = {}
+    failures: list[str] = []
+    for node in json.loads(path.read_text()).get("results", []):
+        status = node["status"]
+        counts[status] = counts.get(status, 0) + 1
+        if status in ("error", "fail", "runtime error"):
+            failures.append(f"{node['unique_id']}: {node.get('message')}")
+    return counts, failures
+
+
+def run_transform(
+    settings: Settings,
+    *,
+    full_refresh: bool = False,
+    lookback_days: int | None = None,
+    select: str | None = None,
+) -> TransformResult:
+    """``dbt build``: seeds, models, unit and data tests, on the target of the settings' mode.
+
+    Raises ``TransformError`` naming the failed nodes when a model or a test fails.
+    """
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if lookback_days is not None:
+        if lookback_days < 0:
+            raise TransformError("lookback_days must be >= 0")
+        args += ["--vars", json.dumps({"lookback_days": lookback_days})]
+    if select:
+        args += ["--select", select]
+    result = run_dbt(settings, args)
+    if not result.succeeded:
+        shown = "; ".join(result.failures[:5])
+        raise TransformError(f"{result.summary()}; failed: {shown}")
+    return result
+
+
+def generate_docs(settings: Settings) -> TransformResult:
+    """``dbt docs generate``: the static site under target/ (works offline)."""
+    return run_dbt(settings, ["docs", "generate"])
+
+
+def docs_site_dir() -> Path:
+    return PROJECT_ROOT / "target"
