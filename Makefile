@@ -30,6 +30,8 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy puntored glue serving api streaming
+	# The dbt templater opens the DuckDB warehouse: give it a data root that exists.
+	mkdir -p $${PUNTORED_DATA_DIR:-data}
 	PUNTORED_DATA_DIR=$${PUNTORED_DATA_DIR:-data} $(VENV)/bin/sqlfluff lint models tests/dbt
 
 # Compile every dbt model for Athena offline and validate the SQL as Trino (docs/dbt.md).
