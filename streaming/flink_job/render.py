@@ -88,30 +88,61 @@ def _required_not_null() -> str:
     return " and ".join(f"`{name}` is not null" for name in required_field_names())
 
 
-def _window_aggregate(record_type: str, per_product: bool) -> str:
+def _latency_columns() -> list[str]:
+    return [f"latency_le_{bound}" for bound in LATENCY_BOUNDS_MS] + ["latency_le_inf"]
+
+
+def _product_windows() -> str:
     def approved(event_type: str) -> str:
         return f"`event_type` = '{event_type}' and `status` = 'approved'"
 
     def total(column: str, condition: str) -> str:
         return f"coalesce(sum(case when {condition} then `{column}` end), 0)"
 
+    conditions = [f"`latency_ms` <= {bound}" for bound in LATENCY_BOUNDS_MS] + [""]
     le_counts = [
-        f"count(*) filter (where `event_type` = 'sale' and `latency_ms` <= {bound})"
-        for bound in LATENCY_BOUNDS_MS
-    ] + ["count(*) filter (where `event_type` = 'sale')"]
-    commission = (
-        f"{total('commission', approved('sale'))} - {total('commission', approved('reversal'))}"
+        f"count(*) filter (where `event_type` = 'sale'{' and ' + condition if condition else ''})"
+        f" as {column}"
+        for condition, column in zip(conditions, _latency_columns(), strict=True)
+    ]
+    return _template("product_windows.sql").substitute(
+        gross_amount=total("amount", approved("sale")),
+        reversed_amount=total("amount", approved("reversal")),
+        commission=(
+            f"{total('commission', approved('sale'))} - "
+            f"{total('commission', approved('reversal'))}"
+        ),
+        latency_le_counts=",\n  ".join(le_counts),
     )
+
+
+_MEASURES = ("transactions", "approved", "rejected", "failed", "reversed")
+_AMOUNTS = ("gross_amount", "reversed_amount", "commission")
+
+
+def _window_results(per_product: bool) -> str:
+    """Output rows of one level: product rows as they are, provider rows summed over products.
+
+    A provider's window is the sum of its products' windows (every measure is a count or a
+    sum), computed by a second, cheap window aggregation over the product rows.
+    """
+    columns = [*_MEASURES, *_AMOUNTS, *_latency_columns()]
+    if per_product:
+        value = {column: f"`{column}`" for column in columns}
+        source = "product_windows"
+    else:
+        value = {column: f"sum(`{column}`)" for column in columns}
+        # window_start/window_end come from the product windows: Flink plans this as a
+        # (cascading) window aggregation that fires with them, append-only.
+        source = "product_windows\ngroup by `provider_id`, window_start, window_end"
     return (
-        _template("window_aggregate.sql")
+        _template("window_results.sql")
         .substitute(
-            record_type=record_type,
-            product_column="`product_id`" if per_product else "cast(null as string)",
-            product_group="`product_id`, " if per_product else "",
-            gross_amount=total("amount", approved("sale")),
-            reversed_amount=total("amount", approved("reversal")),
-            commission=commission,
-            latency_le_counts=",\n    ".join(le_counts),
+            record_type="provider_product_minute" if per_product else "provider_minute",
+            product_column="`product_id`" if per_product else "cast(null as string) as product_id",
+            **{column: value[column] for column in (*_MEASURES, *_AMOUNTS)},
+            latency_le_counts=", ".join(value[c] for c in _latency_columns()),
+            source=source,
         )
         .strip()
     )
@@ -130,9 +161,10 @@ def render_statements(config: JobConfig) -> list[str]:
         _template("unique_events.sql").substitute(required_not_null=required),
         _template("classified_events.sql").substitute(),
         _template("on_time_events.sql").substitute(),
+        _product_windows(),
         _template("insert_window_results.sql").substitute(
-            provider_minute=_window_aggregate("provider_minute", per_product=False),
-            provider_product_minute=_window_aggregate("provider_product_minute", True),
+            provider_minute=_window_results(per_product=False),
+            provider_product_minute=_window_results(per_product=True),
             required_not_null=required,
         ),
     ]
