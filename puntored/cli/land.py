@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from puntored.cli.app import app
-from puntored.errors import PuntoredError
+from puntored.cli.arguments import parse_day
 from puntored.landing import run_landing
 from puntored.settings import get_settings
 
 console = Console()
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise PuntoredError(f"{option} must be a date YYYY-MM-DD, got {value!r}") from None
 
 
 @app.command()
@@ -39,7 +28,7 @@ def land(
 ) -> None:
     """Land new landing files into lake/raw/transactions (dt partitions), quarantining bad
     records; prints the counts and writes a run manifest under lake/_manifests/."""
-    first, last = _day(date_from, "--from"), _day(date_to, "--to")
+    first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     with console.status("landing with Spark…"):
         result = run_landing(get_settings(), first, last, reprocess)
     if result.files_read == 0 and not result.unreadable_files:
