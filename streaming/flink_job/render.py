@@ -109,8 +109,7 @@ def _product_windows() -> str:
         gross_amount=total("amount", approved("sale")),
         reversed_amount=total("amount", approved("reversal")),
         commission=(
-            f"{total('commission', approved('sale'))} - "
-            f"{total('commission', approved('reversal'))}"
+            f"{total('commission', approved('sale'))} - {total('commission', approved('reversal'))}"
         ),
         latency_le_counts=",\n  ".join(le_counts),
     )
