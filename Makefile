@@ -55,6 +55,9 @@ bench: venv flink-venv
 	$(PY) benchmarks/generate.py
 	PYTHONPATH=. $(PY) benchmarks/stream.py
 	PYTHONPATH=. $(PY) benchmarks/land.py
+	PYTHONPATH=. $(PY) benchmarks/dbt_incremental.py
+	PYTHONPATH=. $(PY) benchmarks/sync.py
+	PYTHONPATH=. $(PY) benchmarks/api.py
 
 clean:
 	rm -rf data target logs .pytest_cache .mypy_cache .ruff_cache
