@@ -7,22 +7,19 @@ Timestamps are UTC, ISO 8601; days (``dt``) are Bogota calendar days.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from serving.db import as_utc
 
 CENT = Decimal("0.01")
 
 
 def _two_places(value: Decimal) -> str:
     return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_EVEN))
-
-
-def as_utc(value: datetime) -> datetime:
-    # SQLite hands timestamps back without a zone; every stored timestamp is UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 Money = Annotated[

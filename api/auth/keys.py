@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from puntored.errors import PuntoredError
 from puntored.reference import load_reference
+from serving.db import as_utc
 from serving.models import ApiKey, Provider
 
 KEY_LABEL = "prk_"
@@ -154,9 +155,6 @@ def authenticate(session: Session, presented: str) -> AuthenticatedKey | None:
 
 def _record_use(session: Session, key_id: int, last_used_at: datetime | None) -> None:
     now = datetime.now(UTC)
-    if last_used_at is not None:
-        if last_used_at.tzinfo is None:  # SQLite returns naive UTC
-            last_used_at = last_used_at.replace(tzinfo=UTC)
-        if now - last_used_at < LAST_USED_RESOLUTION:
-            return
+    if last_used_at is not None and now - as_utc(last_used_at) < LAST_USED_RESOLUTION:
+        return
     session.execute(update(ApiKey).where(ApiKey.key_id == key_id).values(last_used_at=now))

@@ -8,12 +8,13 @@ delivering the same windows again opens nothing twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from serving.db import as_utc
 from serving.models import Alert, RealtimeProviderMinute, RealtimeProviderProductMinute
 from streaming.processor.alerts import (
     APPROVAL_RATE_DROP,
@@ -35,11 +36,6 @@ MINUTE = timedelta(minutes=1)
 Key = tuple[str, str | None]
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything here is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _recent_counts(
     session: Session, key: Key, start: datetime, end: datetime
 ) -> dict[datetime, WindowCounts]:
@@ -55,7 +51,9 @@ def _recent_counts(
     rows: Sequence[Any] = session.scalars(
         query.where(model.window_start >= start, model.window_start <= end)
     ).all()
-    return {_utc(r.window_start): WindowCounts(r.transactions, r.approved, r.failed) for r in rows}
+    return {
+        as_utc(r.window_start): WindowCounts(r.transactions, r.approved, r.failed) for r in rows
+    }
 
 
 def _volume_history(session: Session, provider_id: str, window: datetime) -> dict[datetime, int]:
@@ -68,7 +66,7 @@ def _volume_history(session: Session, provider_id: str, window: datetime) -> dic
             RealtimeProviderMinute.window_start.in_(minutes),
         )
     ).all()
-    return {_utc(start): transactions for start, transactions in rows}
+    return {as_utc(start): transactions for start, transactions in rows}
 
 
 def _latest_alert(session: Session, key: Key, alert_type: str) -> Alert | None:
@@ -147,7 +145,7 @@ def _evaluate_one(
     session: Session, key: Key, alert_type: str, window: datetime, rules: AlertRules, now: datetime
 ) -> Action:
     latest = _latest_alert(session, key, alert_type)
-    if latest is not None and _utc(latest.last_window_start) >= window:
+    if latest is not None and as_utc(latest.last_window_start) >= window:
         return Action.NONE  # already decided (a re-delivered or older window)
     is_open = latest is not None and latest.status == "open"
     n = max(rules.windows_to_open(alert_type), rules.resolve_after)

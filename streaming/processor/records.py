@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from serving.db import as_utc
 
 WINDOW_TYPES = ("provider_minute", "provider_product_minute")
 RECORD_TYPES = (*WINDOW_TYPES, "late_event", "invalid_event")
@@ -58,8 +60,7 @@ Record = WindowResult | LateEvent | InvalidEvent
 
 def _utc(value: str) -> datetime:
     """Flink writes window bounds as UTC wall-clock TIMESTAMP(3) (no offset)."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
 def parse_record(raw: dict[str, Any]) -> Record:
