@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 from puntored.errors import PuntoredError
 from puntored.settings import Settings
@@ -60,10 +59,10 @@ def migrate(settings: Settings) -> str:
     return f"serving schema at revision {current_revision(settings.serving_database_url)}"
 
 
-def _newest_partition(folder: Path) -> date | None:
-    """The newest ``dt=YYYY-MM-DD`` partition under ``folder``."""
-    days = [date.fromisoformat(p.name[3:]) for p in folder.glob("dt=*") if p.is_dir()]
-    return max(days, default=None)
+def _newest_landed_day(settings: Settings) -> date | None:
+    """The newest ``dt=YYYY-MM-DD`` partition of raw.transactions."""
+    folders = settings.raw_transactions_dir.glob("dt=*")
+    return max((date.fromisoformat(f.name[3:]) for f in folders if f.is_dir()), default=None)
 
 
 def _record(settings: Settings, stage: str, last_dt: date | None, summary: str) -> None:
@@ -82,8 +81,7 @@ def land(settings: Settings, first: date | None = None, last: date | None = None
     from puntored.landing import run_landing
 
     summary = run_landing(settings, first, last).summary()
-    raw = settings.lake_dir / "raw" / "transactions"
-    _record(settings, "land", _newest_partition(raw), summary)
+    _record(settings, "land", _newest_landed_day(settings), summary)
     return summary
 
 
@@ -91,8 +89,7 @@ def transform(settings: Settings) -> str:
     from puntored.transform.dbt_runner import run_transform
 
     summary = run_transform(settings).summary()
-    raw = settings.lake_dir / "raw" / "transactions"
-    _record(settings, "transform", _newest_partition(raw), summary)
+    _record(settings, "transform", _newest_landed_day(settings), summary)
     return summary
 
 

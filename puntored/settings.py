@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         return self.data_dir / "lake"
 
     @property
+    def raw_transactions_dir(self) -> Path:
+        """The landed raw.transactions table: ``dt=YYYY-MM-DD`` partitions of Parquet."""
+        return self.lake_dir / "raw" / "transactions"
+
+    @property
     def stream_dir(self) -> Path:
         return self.data_dir / "stream"
 

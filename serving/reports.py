@@ -88,7 +88,7 @@ def _safe(provider_id: str) -> str:
 
 
 def _local_reports(settings: Settings, dt: date, providers: list[str] | None) -> ReportsResult:
-    day_folder = settings.lake_dir / "raw" / "transactions" / f"dt={dt.isoformat()}"
+    day_folder = settings.raw_transactions_dir / f"dt={dt.isoformat()}"
     if not any(day_folder.glob("*.parquet")):
         raise PuntoredError(f"no landed transactions for {dt} under {day_folder}: run land first")
     connection = duckdb.connect()
