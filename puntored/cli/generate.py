@@ -72,7 +72,7 @@ def generate(
     """
     settings = get_settings()
     if out is not None:
-        settings = settings.model_copy(update={"data_dir": out})
+        settings = settings.model_copy(update={"data_dir": out.expanduser().resolve()})
     faults = FaultRates(duplicate_rate, late_rate, malformed_rate, truncated_files)
     try:
         first_day = parse_day(start) if start else default_start(max(days, 1))
