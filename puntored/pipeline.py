@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from puntored.errors import PuntoredError
+from puntored.errors import PuntoredError, describe
 from puntored.settings import Settings
 
 
@@ -31,7 +31,7 @@ class StageOutcome:
 
 class StageFailed(PuntoredError):
     def __init__(self, stage: str, error: BaseException) -> None:
-        super().__init__(f"stage '{stage}' failed: {error}")
+        super().__init__(f"stage '{stage}' failed: {describe(error)}")
         self.stage = stage
 
 

@@ -112,7 +112,7 @@ def _batch(settings: Any, options: GenerateOptions) -> None:
     for what, count in rows:
         table.add_row(what, f"{count:,}")
     Console().print(table)
-    Console().print(f"landing: {result.landing_dir}\nmanifest: {result.manifest_path}")
+    Console().print(f"landing: {result.landing}\nmanifest: {result.manifest_path}")
 
 
 def _stream(settings: Any, options: StreamOptions) -> None:

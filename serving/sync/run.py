@@ -26,7 +26,7 @@ from sqlalchemy import Engine, Table, event, func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from puntored.errors import PuntoredError
+from puntored.errors import PuntoredError, describe
 from puntored.settings import Settings
 from serving.db import make_engine
 from serving.migrate import alembic_config
@@ -160,7 +160,9 @@ def _retrying(settings: Settings) -> _Retry:
             wait=wait_exponential(multiplier=settings.sync_retry_wait_s, max=30),
             retry=retry_if_exception(is_transient),
             before_sleep=lambda state: log.warning(
-                "serving_db_retry", attempt=state.attempt_number, error=str(state.outcome)
+                "serving_db_retry",
+                attempt=state.attempt_number,
+                error=describe(state.outcome.exception() if state.outcome else None),
             ),
             reraise=True,
         )
