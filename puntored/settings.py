@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from puntored.contract.lake import RAW_TRANSACTIONS, REPORTS_FOLDER
 from puntored.errors import PuntoredError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -115,7 +116,7 @@ class Settings(BaseSettings):
     @property
     def raw_transactions_dir(self) -> Path:
         """The landed raw.transactions table: ``dt=YYYY-MM-DD`` partitions of Parquet."""
-        return self.lake_dir / "raw" / "transactions"
+        return self.lake_dir / RAW_TRANSACTIONS.relative
 
     @property
     def stream_dir(self) -> Path:
@@ -145,7 +146,7 @@ class Settings(BaseSettings):
     @property
     def reports_location(self) -> str:
         """Provider reports: ``<reports>/provider_id=…/dt=…/``."""
-        return self.reports_uri or f"{self.lake_location.rstrip('/')}/reports"
+        return self.reports_uri or f"{self.lake_location.rstrip('/')}/{REPORTS_FOLDER}"
 
     @property
     def marts_schema(self) -> str:

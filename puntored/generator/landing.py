@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from puntored.contract.lake import LANDING_TRANSACTIONS_FOLDER
 from puntored.generator import events as ev
 from puntored.generator import faults, rhythm, wire
 from puntored.generator.clock import (
@@ -101,7 +102,7 @@ def generate_landing(
     )
     encoder = wire.LineEncoder(model, prefix)
     files = _write_folders(
-        _Sink(storage, join(landing, "transactions")),
+        _Sink(storage, join(landing, LANDING_TRANSACTIONS_FOLDER)),
         layout,
         lambda rows: encoder.lines(unique.take(rows)),
         malformed_lines,
@@ -276,7 +277,8 @@ def _write_truncated(
         batch = ev.make_sales(model, rng, times, TRUNCATED_SEQ_BASE + index * per_file)
         data = gzip_bytes(wire.encode_lines(batch, model, prefix), options.gzip_level)
         folder = arrival_folder(hour)
-        relative = f"transactions/{folder}/part-{files.get(folder, 0):05d}.jsonl.gz"
+        part = f"part-{files.get(folder, 0):05d}.jsonl.gz"
+        relative = f"{LANDING_TRANSACTIONS_FOLDER}/{folder}/{part}"
         files[folder] = files.get(folder, 0) + 1
         sink.write(relative, data[: len(data) // 2])
         paths.append(relative)

@@ -11,13 +11,13 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
-from serving.migrate import alembic_config, current_revision
+from puntored.database.migrate import alembic_config, current_revision
 
 UPGRADE_AT_THE_SIGNAL = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from serving.migrate import upgrade
+    from puntored.database.migrate import upgrade
 
     url, go = sys.argv[1], Path(sys.argv[2])
     print("ready", flush=True)
