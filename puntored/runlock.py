@@ -185,7 +185,7 @@ def _acquire(lock: _Lock, me: Holder, wait_s: float, on_wait: Callable[[str], No
             return
         waited = time.monotonic() - started
         if waited >= wait_s:
-            raise RunLockBusy(lock.location, holder, waited)
+            raise RunLockBusy(lock.location, holder, waited if wait_s > 0 else 0.0)
         if not announced:
             message = f"waiting up to {wait_s:.0f} s for the run lock: {holder.describe()}"
             (on_wait or (lambda text: print(text, file=sys.stderr)))(message)

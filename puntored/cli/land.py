@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from puntored.cli.arguments import parse_day
+from puntored.cli.exclusive import exclusive
 from puntored.glue.landing.local import run_landing
 from puntored.settings import get_settings
 
@@ -16,6 +17,7 @@ console = Console()
 
 
 @commands.command()
+@exclusive
 def land(
     date_from: str | None = typer.Option(
         None, "--from", help="First arrival day of landing files to read (YYYY-MM-DD)."
