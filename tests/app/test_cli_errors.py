@@ -22,14 +22,17 @@ from puntored.settings import Settings
 def _puntored(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "puntored", *args],
-        env=env, cwd=cwd, capture_output=True, text=True, check=False,
+        env=env, cwd=cwd, capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
 
 
-def test_aws_mode_refusals_are_one_line_each_listing_every_problem(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["sync"], ["serve", "--port", "1"]])
+def test_aws_mode_refusals_are_one_line_each_listing_every_problem(
+    tmp_path: Path, command: list[str]
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PUNTORED_")}
     env |= {"PUNTORED_MODE": "aws", "PUNTORED_LAKE_URI": "/srv/lake"}
-    done = _puntored("sync", env=env, cwd=tmp_path)
+    done = _puntored(*command, env=env, cwd=tmp_path)
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert lines == [
