@@ -2,9 +2,10 @@
 
 dbt compiles with ``--no-populate-cache`` and dummy AWS settings (nothing connects), once with
 ``is_incremental()`` forced false (the full build, every test on every row) and once forced
-true (the incremental branch, tests scoped to the changed rows). Each compiled model must parse as Trino SQL with ``trino-sql-validator`` and call no
-function Trino does not know; a few DuckDB-only constructs the parser tolerates (``EXCLUDE``,
-``read_parquet``) are refused by name. Run: ``python -m puntored.transform.athena_gate``.
+true (the incremental branch, tests scoped to the changed rows). Each compiled model must
+parse as Trino SQL with ``trino-sql-validator`` and call no function Trino does not know; a few
+DuckDB-only constructs the parser tolerates (``EXCLUDE``, ``read_parquet``) are refused by
+name. Run: ``python -m puntored.transform.athena_gate``.
 """
 
 from __future__ import annotations
