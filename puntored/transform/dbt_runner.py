@@ -155,7 +155,9 @@ def run_transform(
         variables["lookback_days"] = lookback_days
     args += ["--vars", json.dumps(variables)]
     if select:
-        args += ["--select", select]
+        # a test runs only when every model it reads is selected (a singular test over staging
+        # and the marts would otherwise run against marts this command did not build)
+        args += ["--select", select, "--indirect-selection", "cautious"]
     result = run_dbt(settings, args)
     if not result.succeeded:
         shown = "; ".join(result.failures[:5])
