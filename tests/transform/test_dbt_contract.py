@@ -79,7 +79,7 @@ def test_every_model_and_column_is_described() -> None:
 
 def test_raw_sources_read_the_lake_layout_of_the_contract() -> None:
     """dbt-duckdb reads each raw table from the folder and partition naming the job writes."""
-    sources = _load("models/staging/_raw__sources.yml")["sources"]
+    sources = _load("models/staging/raw/_raw__sources.yml")["sources"]
     tables = {t["name"]: t for t in next(s for s in sources if s["name"] == "raw")["tables"]}
     for table in (RAW_TRANSACTIONS, RAW_QUARANTINE):
         location = tables[table.name]["config"]["external_location"]
