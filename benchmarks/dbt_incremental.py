@@ -131,12 +131,19 @@ class History:
         write_days(self.data_dir / "lake", self.days, 1, self.events_per_day)
         self.days += 1
 
-    def daily_transform(self, scope: TestScope) -> Timing:
-        """Wall time of the whole `puntored transform` after one more day landed."""
+    def daily_transform(self, scope: TestScope, *dbt_args: str) -> Timing:
+        """Wall time of the whole `puntored transform` after one more day landed (with extra
+        dbt arguments: the same `dbt build` the runner starts, plus `dbt_args`)."""
         self.land_next_day()
         settings = Settings(data_dir=self.data_dir)
         started = time.perf_counter()
-        run_transform(settings, test_scope=scope)
+        if dbt_args:
+            variables = json.dumps({"test_scope": scope})
+            result = run_dbt(settings, ["build", "--vars", variables, *dbt_args])
+            if not result.succeeded:
+                raise SystemExit(f"dbt build {' '.join(dbt_args)} failed: {result.failures}")
+        else:
+            run_transform(settings, test_scope=scope)
         wall = time.perf_counter() - started
         results = json.loads(DbtPaths.of(settings).run_results.read_text())
         by_type: dict[str, float] = {}
@@ -161,6 +168,25 @@ def interleaved(
     return min(short_runs), min(long_runs)
 
 
+# Ideas for the fixed cost of a daily run, timed on the 90-day history (decision 0313).
+IDEAS = {
+    "no unit tests": ("--exclude-resource-type", "unit_test"),
+    "no seed reload": ("--exclude", "resource_type:seed"),
+    "no partial parse (full parse)": ("--no-partial-parse",),
+}
+
+
+def try_ideas(runs: int, long: History) -> None:
+    reference = min(long.daily_transform("changed") for _ in range(runs))
+    print(f"ideas on 90 days (min of {runs}): as shipped {reference.breakdown()}")
+    for idea, dbt_args in IDEAS.items():
+        timing = min(long.daily_transform("changed", *dbt_args) for _ in range(runs))
+        print(
+            f"  {idea}: wall {timing.wall:.2f} s, {timing.wall / reference.wall:.2f}x as shipped"
+            f" ({timing.breakdown()})"
+        )
+
+
 def verdict(ratio: float) -> str:
     return "met" if ratio <= AIM else "NOT met"
 
@@ -170,6 +196,7 @@ def main() -> None:
     parser.add_argument("--events-per-day", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--full-events", type=int, default=10_000_000)
+    parser.add_argument("--ideas", action="store_true", help="time the fixed-cost ideas too")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-dbt-") as scratch:
         root = Path(scratch)
@@ -200,6 +227,8 @@ def main() -> None:
             f" (models {long_models[1]:.2f} s), ratio 90/7 wall {wall_ratio:.2f},"
             f" models {long_models[1] / short_models[1]:.2f}"
         )
+        if args.ideas:
+            try_ideas(args.runs, long)
         if args.full_events:
             full_build(root / "full", args.full_events)
         print(f"load average (1, 5, 15 min): {os.getloadavg()} on {os.cpu_count()} cores")
