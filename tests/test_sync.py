@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from mart_builder import build_marts, rebuild_day_sql
 from sqlalchemy import event, text
 
@@ -25,6 +28,7 @@ from puntored.errors import PuntoredError
 from puntored.settings import Settings
 from serving.db import make_engine
 from serving.migrate import upgrade
+from serving.models import Base
 from serving.sync import run_sync
 from serving.sync.checksum import Fingerprint, FingerprintKind, install_sqlite_functions
 from serving.sync.marts import FACTS, MARTS, Mart, MartSchemaError, Partitions
@@ -298,6 +302,46 @@ def test_an_unreachable_database_is_retried_then_fails_clearly(data_dir: Path) -
     with pytest.raises(PuntoredError, match="unreachable after 3 attempts"):
         run_sync(settings)
     assert time.perf_counter() - started >= 0.2 + 0.4  # two exponential backoff waits
+
+
+@pytest.mark.postgres
+def test_a_whole_mart_load_keeps_the_tables_indexes_grants_and_schema(
+    postgres_url: str, data_dir: Path
+) -> None:
+    build_marts(data_dir / "warehouse.duckdb")
+    upgrade(postgres_url)
+    settings = Settings(data_dir=data_dir, database_url=postgres_url)
+    role = f"puntored_reader_{uuid.uuid4().hex[:8]}"
+    catalog = (
+        "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+        "ORDER BY 1, 2"
+    )
+    engine = make_engine(postgres_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f'CREATE ROLE "{role}"'))
+            connection.execute(text(f'GRANT SELECT ON provider_client_daily_metrics TO "{role}"'))
+        before = _rows(settings, catalog)
+
+        run_sync(settings)  # every partition is new: whole-mart loads
+        build_marts(settings.duckdb_path, salt=1)
+        result = run_sync(settings)  # rebuilt everything: whole-mart loads again
+
+        assert {m.mart for m in result.marts if m.partitions_written} == {m.name for m in FACTS}
+        assert _rows(settings, catalog) == before
+        privilege = f"has_table_privilege('{role}', 'provider_client_daily_metrics', 'SELECT')"
+        with engine.connect() as connection:
+            assert connection.execute(text(f"SELECT {privilege}")).scalar()
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+            leftovers = "SELECT count(*) FROM pg_class WHERE relname LIKE '%loading%'"
+            assert connection.execute(text(leftovers)).scalar() == 0
+        for mart in MARTS:
+            assert _serving_rows(settings, mart) == _mart_rows(settings, mart)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP OWNED BY "{role}"'))
+            connection.execute(text(f'DROP ROLE "{role}"'))
+        engine.dispose()
 
 
 def test_retry_lines_and_the_final_error_name_the_real_error(data_dir: Path) -> None:

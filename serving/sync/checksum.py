@@ -58,6 +58,12 @@ class SqlDialect:
     # A fixed-scale decimal as text with exactly `scale` decimals ('-5000.00'). Engines with a
     # real decimal type print it that way; SQLite (REAL) formats it with printf.
     decimal_text: Callable[[str, int], str] = lambda column, _scale: f"CAST({column} AS VARCHAR)"
+    # The exact sum of a decimal column in units of its scale, as an integer (totals). Summing
+    # the decimals and scaling once is exact where decimals are exact, and ~60x cheaper in
+    # DuckDB than scaling every row.
+    decimal_total: Callable[[str, int], str] = lambda column, scale: (
+        f"CAST(sum({column}) * {10**scale} AS BIGINT)"
+    )
     # Days since 1970-01-01 as an integer (the totals fingerprint of a date column).
     epoch_days: Callable[[str], str] = lambda column: (
         f"date_diff('day', DATE '1970-01-01', {column})"
@@ -94,6 +100,8 @@ SQLITE = SqlDialect(
     decimal_text=lambda column, scale: (
         f"CASE WHEN {column} IS NULL THEN NULL ELSE printf('%.{scale}f', {column}) END"
     ),
+    # SQLite keeps Numeric as REAL: each value is rounded to its units before summing.
+    decimal_total=lambda column, scale: f"sum(CAST(round({column} * {10**scale}) AS INTEGER))",
     epoch_days=lambda column: f"CAST(julianday({column}) - 2440587.5 AS INTEGER)",
 )
 
@@ -193,7 +201,7 @@ def totals_sql(
     """SELECT [dt,] row_count, then per column its non-NULL count and integer sum."""
     key = '"dt", ' if partitioned else ""
     aggregates = ", ".join(
-        f'count("{c.name}") AS "{c.name}__n", sum({_total_term(c, dialect)}) AS "{c.name}__s"'
+        f'count("{c.name}") AS "{c.name}__n", {_total(c, dialect)} AS "{c.name}__s"'
         for c in columns
     )
     where = f" WHERE {where_sql}" if where_sql else ""
@@ -201,19 +209,19 @@ def totals_sql(
     return f"SELECT {key}count(*) AS row_count, {aggregates} FROM {table_sql}{where}{group_by}"
 
 
-def _total_term(column: Column[Any], dialect: SqlDialect) -> str:
-    """A column's value as an exact integer every engine sums the same way."""
+def _total(column: Column[Any], dialect: SqlDialect) -> str:
+    """The sum of a column's values as an exact integer every engine computes the same way."""
     name, type_ = f'"{column.name}"', column.type
     if isinstance(type_, Date):
-        return dialect.epoch_days(name)
+        return f"sum({dialect.epoch_days(name)})"
     if isinstance(type_, Double):
-        return _scaled_integer(name, DOUBLE_SCALE)
+        return f"sum({_scaled_integer(name, DOUBLE_SCALE)})"
     if isinstance(type_, Numeric):
-        return _scaled_integer(name, 10 ** (type_.scale or 0))
+        return dialect.decimal_total(name, type_.scale or 0)
     if isinstance(type_, Integer):
-        return name
+        return f"sum({name})"
     if isinstance(type_, String):
-        return f"length({name})"
+        return f"sum(length({name}))"
     raise TypeError(f"no totals fingerprint for column {name} of type {type_!r}")
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 
 import pyarrow as pa
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, Date, Table, bindparam, delete, insert, select, text
 
 from puntored.errors import PuntoredError
@@ -98,14 +99,21 @@ def _row_chunks(batches: Iterable[pa.RecordBatch]) -> Iterator[list[dict[str, An
 def _copy_rows(
     connection: Connection, table_sql: str, mart: Mart, batches: Iterable[pa.RecordBatch]
 ) -> int:
-    """Binary COPY of the batches into ``table_sql`` (columns in the mart's order)."""
+    """Binary COPY of the batches into ``table_sql`` (columns in the mart's order).
+
+    A writer thread sends the encoded rows while the next batch is read and encoded, so the
+    server parses one batch while Python prepares the next.
+    """
     columns = ", ".join(f'"{c.name}"' for c in mart.columns)
     driver_connection = connection.connection.driver_connection
     assert driver_connection is not None
     written = 0
     with (
         driver_connection.cursor() as cursor,
-        cursor.copy(f"COPY {table_sql} ({columns}) FROM STDIN (FORMAT binary)") as copy,
+        cursor.copy(
+            f"COPY {table_sql} ({columns}) FROM STDIN (FORMAT binary)",
+            writer=QueuedLibpqWriter(cursor),
+        ) as copy,
     ):
         copy.write(HEADER)
         for batch in batches:
