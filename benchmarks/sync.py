@@ -39,15 +39,14 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from mart_builder import build_marts  # noqa: E402
-
-import serving.sync.run as sync_run  # noqa: E402
+import puntored.serving.sync.run as sync_run  # noqa: E402
+from puntored.database.migrate import upgrade  # noqa: E402
+from puntored.serving.sync import SyncResult, run_sync  # noqa: E402
+from puntored.serving.sync.binary_copy import HEADER, TRAILER, encode_rows  # noqa: E402
+from puntored.serving.sync.marts import FACTS  # noqa: E402
+from puntored.serving.sync.warehouse import DuckDBWarehouse  # noqa: E402
 from puntored.settings import Settings  # noqa: E402
-from serving.migrate import upgrade  # noqa: E402
-from serving.sync import SyncResult, run_sync  # noqa: E402
-from serving.sync.binary_copy import HEADER, TRAILER, encode_rows  # noqa: E402
-from serving.sync.marts import FACTS  # noqa: E402
-from serving.sync.warehouse import DuckDBWarehouse  # noqa: E402
+from tests.support.mart_builder import build_marts  # noqa: E402
 
 ADMIN_URL = os.environ.get(
     "PUNTORED_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from puntored.contract.lake import RAW_TRANSACTIONS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -76,7 +78,7 @@ class Settings(BaseSettings):
     @property
     def raw_transactions_dir(self) -> Path:
         """The landed raw.transactions table: ``dt=YYYY-MM-DD`` partitions of Parquet."""
-        return self.lake_dir / "raw" / "transactions"
+        return self.lake_dir / RAW_TRANSACTIONS.relative
 
     @property
     def stream_dir(self) -> Path:
@@ -89,10 +91,6 @@ class Settings(BaseSettings):
     @property
     def duckdb_path(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
-
-    @property
-    def landing_location(self) -> str:
-        return self.landing_uri or str(self.landing_dir)
 
     @property
     def lake_location(self) -> str:

@@ -21,10 +21,10 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine
 
-from serving.sync.checksum import Fingerprint, FingerprintKind
-from serving.sync.marts import Mart, Partitions
-from serving.sync.warehouse import WarehouseReader
-from serving.sync.writer import SyncedPartition, synced_partitions
+from puntored.serving.sync.checksum import Fingerprint, FingerprintKind
+from puntored.serving.sync.marts import Mart, Partitions
+from puntored.serving.sync.warehouse import WarehouseReader
+from puntored.serving.sync.writer import SyncedPartition, synced_partitions
 
 
 @dataclass

@@ -24,7 +24,7 @@ from tenacity import (
 from puntored.errors import PuntoredError
 from puntored.settings import Settings
 
-log = structlog.get_logger("serving.sync")
+log = structlog.get_logger("puntored.sync")
 T = TypeVar("T")
 
 

@@ -17,8 +17,7 @@ import pyarrow as pa
 from sqlalchemy import Column, Date, Double, Integer, Numeric
 
 from puntored.errors import PuntoredError
-from puntored.settings import Settings
-from serving.sync.checksum import (
+from puntored.serving.sync.checksum import (
     ATHENA,
     DUCKDB,
     Fingerprint,
@@ -27,7 +26,8 @@ from serving.sync.checksum import (
     fingerprint_sql,
     make_fingerprint,
 )
-from serving.sync.marts import BUILT_AT, WHOLE_TABLE_DT, Mart, Partitions
+from puntored.serving.sync.marts import BUILT_AT, WHOLE_TABLE_DT, Mart, Partitions
+from puntored.settings import Settings
 
 READ_BATCH_ROWS = 200_000
 

@@ -22,11 +22,11 @@ import pyarrow as pa
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, Date, Table, bindparam, delete, insert, select, text
 
+from puntored.database.engine import as_utc
+from puntored.database.models import SyncState
 from puntored.errors import PuntoredError
-from serving.db import as_utc
-from serving.models import SyncState
-from serving.sync.binary_copy import HEADER, TRAILER, encode_rows
-from serving.sync.checksum import (
+from puntored.serving.sync.binary_copy import HEADER, TRAILER, encode_rows
+from puntored.serving.sync.checksum import (
     EMPTY,
     SERVING_DIALECTS,
     Fingerprint,
@@ -34,7 +34,7 @@ from serving.sync.checksum import (
     fingerprint_sql,
     make_fingerprint,
 )
-from serving.sync.marts import WHOLE_TABLE_DT, Mart
+from puntored.serving.sync.marts import WHOLE_TABLE_DT, Mart
 
 EXECUTEMANY_ROWS = 10_000
 LOADING_SUFFIX = "__loading"
