@@ -104,7 +104,8 @@ def run_sync(
     retrying = database_retrying(settings)
     try:
         retrying(lambda: _check_schema_is_current(engine))
-        versioned = {m.name: check_mart_columns(m, warehouse.columns(m)) for m in MARTS}
+        found = warehouse.columns(MARTS)
+        versioned = {m.name: check_mart_columns(m, found[m.name]) for m in MARTS}
         in_range = Partitions(date_from, date_to)
         plans = [
             retrying(

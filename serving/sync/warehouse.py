@@ -8,7 +8,7 @@ does not know which engine it talks to. The engine is chosen once, from settings
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,8 +33,8 @@ READ_BATCH_ROWS = 200_000
 
 
 class WarehouseReader(Protocol):
-    def columns(self, mart: Mart) -> dict[str, str]:
-        """Column name → type name (lower case); empty when the mart does not exist."""
+    def columns(self, marts: Sequence[Mart]) -> dict[str, dict[str, str]]:
+        """Per mart: column name → type name (lower case); empty when the mart does not exist."""
         ...
 
     def built_at(self, mart: Mart, partitions: Partitions) -> dict[date, datetime]:
@@ -72,10 +72,11 @@ class _SqlWarehouse:
     def _table(self, mart: Mart) -> str:
         return f'"{self.schema}"."{mart.name}"'
 
-    def columns_sql(self, mart: Mart) -> str:
+    def columns_sql(self, marts: Sequence[Mart]) -> str:
+        names = ", ".join(_literal(mart.name) for mart in marts)
         return (
-            "SELECT column_name, data_type FROM information_schema.columns "
-            f"WHERE table_schema = {_literal(self.schema)} AND table_name = {_literal(mart.name)}"
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            f"WHERE table_schema = {_literal(self.schema)} AND table_name IN ({names})"
         )
 
     def built_at_sql(self, mart: Mart, partitions: Partitions) -> str:
@@ -103,8 +104,11 @@ class _SqlWarehouse:
             sql += f" WHERE {Partitions(dts=tuple(dts)).where_sql()}"
         return sql
 
-    def columns(self, mart: Mart) -> dict[str, str]:
-        return {str(name): str(type_).lower() for name, type_ in self._rows(self.columns_sql(mart))}
+    def columns(self, marts: Sequence[Mart]) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {mart.name: {} for mart in marts}
+        for table, name, type_ in self._rows(self.columns_sql(marts)):
+            found[str(table)][str(name)] = str(type_).lower()
+        return found
 
     def built_at(self, mart: Mart, partitions: Partitions) -> dict[date, datetime]:
         rows = self._rows(self.built_at_sql(mart, partitions))

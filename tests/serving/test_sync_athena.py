@@ -49,7 +49,7 @@ def test_rendered_athena_sql_is_valid_trino(aws_settings: Settings) -> None:
     for mart in MARTS:
         november = Partitions(date(2026, 11, 1), date(2026, 11, 30))
         statements = [
-            warehouse.columns_sql(mart),
+            warehouse.columns_sql(MARTS),
             warehouse.built_at_sql(mart, november),
             warehouse.fingerprints_sql(mart, FingerprintKind.CONTENT, november),
             warehouse.fingerprints_sql(mart, FingerprintKind.TOTALS, Partitions(dts=(DAY,))),
@@ -70,7 +70,11 @@ def test_athena_answers_are_read_into_columns_fingerprints_and_rows(
 ) -> None:
     answers = {
         "information_schema": pd.DataFrame(
-            {"column_name": list(ATHENA_TYPES), "data_type": list(ATHENA_TYPES.values())}
+            {
+                "table_name": ["fct_provider_daily"] * len(ATHENA_TYPES),
+                "column_name": list(ATHENA_TYPES),
+                "data_type": list(ATHENA_TYPES.values()),
+            }
         ),
         "count(*)": pd.DataFrame(
             {"dt": [date(2026, 11, 1)], "row_count": [2], "hash_sum_a": [255], "hash_sum_b": [16]}
@@ -88,7 +92,7 @@ def test_athena_answers_are_read_into_columns_fingerprints_and_rows(
 
     warehouse = AthenaWarehouse(aws_settings, query=fake_query)
     mart = FACTS[0]
-    columns = warehouse.columns(mart)
+    columns = warehouse.columns([mart])[mart.name]
     check_mart_columns(mart, columns)
     with pytest.raises(MartSchemaError, match="latency_p95_ms is varchar"):
         check_mart_columns(mart, columns | {"latency_p95_ms": "varchar"})
