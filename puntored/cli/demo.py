@@ -10,6 +10,7 @@ from rich.console import Console
 from puntored.api.demo import demo_access
 from puntored.api.server import run_server
 from puntored.cli.daily import print_outcome
+from puntored.cli.exclusive import data_root_lock
 from puntored.generator.options import default_start
 from puntored.pipeline import demo_stages, run_stages
 from puntored.settings import get_settings
@@ -34,7 +35,8 @@ def demo(
     settings = get_settings()
     start = default_start(days)
     console.print(f"[bold]PuntoRed demo[/] — data root {settings.data_dir.resolve()}")
-    run_stages(demo_stages(settings, start, days, replay_seconds), on_done=print_outcome)
+    with data_root_lock(settings):  # released before the API serves (for hours, maybe)
+        run_stages(demo_stages(settings, start, days, replay_seconds), on_done=print_outcome)
 
     last_day = start + timedelta(days=days - 1)
     access = demo_access(settings, provider, last_day, port=port)

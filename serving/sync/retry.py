@@ -21,7 +21,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from puntored.errors import PuntoredError
+from puntored.errors import PuntoredError, describe
 from puntored.settings import Settings
 
 log = structlog.get_logger("puntored.sync")
@@ -45,12 +45,8 @@ def is_transient(error: BaseException) -> bool:
 
 
 def error_reason(error: BaseException | None) -> str:
-    """The driver's message on one line, without SQLAlchemy's wrapping and background link."""
-    original = getattr(error, "orig", None) or error
-    if original is None:
-        return "unknown error"
-    lines = [line.strip() for line in str(original).strip().splitlines() if line.strip()]
-    return lines[0] if lines else type(original).__name__
+    """The driver's own message on one line, without SQLAlchemy's wrapping."""
+    return describe(getattr(error, "orig", None) or error)
 
 
 def database_retrying(settings: Settings) -> Retry:
