@@ -8,14 +8,17 @@ fixed by running ``puntored daily`` again.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from time import perf_counter
 
-from puntored.contract.lake import RAW_TRANSACTIONS, partition_day
+from sqlalchemy import func, select
+
+from puntored.contract.lake import DT_TIMEZONE, RAW_TRANSACTIONS, partition_day
 from puntored.database.engine import make_engine
 from puntored.database.migrate import current_revision, upgrade
+from puntored.database.models import ProviderDailyMetrics
 from puntored.database.pipeline_status import record_stage
 from puntored.errors import PuntoredError, describe
 from puntored.generator import GenerateOptions, StreamOptions, generate_landing, generate_stream
@@ -24,9 +27,12 @@ from puntored.glue.landing.submit import run_glue_landing
 from puntored.serving.reports import run_reports
 from puntored.serving.sync import run_sync
 from puntored.settings import Settings
-from puntored.storage import Storage
+from puntored.storage import AwsConfig, Storage
 from puntored.streaming.runner import run_stream
 from puntored.transform.dbt_runner import run_transform
+
+PIPELINE_METRICS_NAMESPACE = "PuntoRed/Pipeline"  # the batch alarms' namespace (infra/)
+FRESHNESS_LAG_WITHOUT_DATA = 10_000.0  # hours: no served data at all is as stale as it gets
 
 
 @dataclass(frozen=True)
@@ -53,12 +59,12 @@ def run_stages(
 ) -> list[StageOutcome]:
     outcomes = []
     for stage in stages:
-        started = time.perf_counter()
+        started = perf_counter()
         try:
             summary = stage.run()
         except Exception as error:
             raise StageFailed(stage.name, error) from error
-        outcome = StageOutcome(stage.name, summary, time.perf_counter() - started)
+        outcome = StageOutcome(stage.name, summary, perf_counter() - started)
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)
@@ -119,6 +125,71 @@ def reports(settings: Settings, days: list[date]) -> str:
     return f"{files} provider reports for {len(days)} day(s)"
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """How current the served marts are after the batch day ``day``."""
+
+    day: date
+    newest_landed: date | None
+    newest_served: date | None  # newest dt of the provider daily mart in the serving database
+    lag_hours: float | None  # from the end of the newest served day (Bogota) to now
+
+    @property
+    def current(self) -> bool:
+        return self.newest_served is not None and self.newest_served >= self.day
+
+    def summary(self) -> str:
+        if self.newest_served is None or self.lag_hours is None:
+            return f"no served data yet (newest landed day {self.newest_landed or 'none'})"
+        return (
+            f"newest served day {self.newest_served} ({self.lag_hours:.1f} h behind), "
+            f"newest landed day {self.newest_landed or 'none'}"
+        )
+
+
+class MartsNotCurrent(PuntoredError):
+    """After the batch day, the served marts do not reach that day."""
+
+
+def check_freshness(settings: Settings, day: date, now: datetime | None = None) -> Freshness:
+    """Measure how current the served marts are; record the lake's newest day for /freshness
+    (the Glue job records nothing itself); publish ``FreshnessLagHours`` in aws mode."""
+    landed = newest_landed_day(settings)
+    engine = make_engine(settings.serving_database_url)
+    try:
+        with engine.connect() as connection:
+            served = connection.scalar(select(func.max(ProviderDailyMetrics.dt)))
+        if landed is not None:
+            record_stage(engine, "land", landed, {"summary": f"newest landed day {landed}"})
+    finally:
+        engine.dispose()
+    lag = None
+    if served is not None:
+        end_of_day = datetime.combine(served + timedelta(days=1), time(), DT_TIMEZONE)
+        lag = max(0.0, ((now or datetime.now(UTC)) - end_of_day).total_seconds() / 3600)
+    freshness = Freshness(day, landed, served, lag)
+    if settings.mode == "aws":
+        publish_freshness(settings, freshness)
+    return freshness
+
+
+def publish_freshness(settings: Settings, freshness: Freshness) -> None:
+    """``PuntoRed/Pipeline FreshnessLagHours``: what the stale-marts alarm watches (infra/)."""
+    lag = freshness.lag_hours if freshness.lag_hours is not None else FRESHNESS_LAG_WITHOUT_DATA
+    AwsConfig.from_settings(settings).client("cloudwatch").put_metric_data(
+        Namespace=PIPELINE_METRICS_NAMESPACE,
+        MetricData=[{"MetricName": "FreshnessLagHours", "Value": lag, "Unit": "None"}],
+    )
+
+
+def freshness(settings: Settings, day: date) -> str:
+    """The daily run's last stage: fails (naming both days) when the marts miss ``day``."""
+    measured = check_freshness(settings, day)
+    if not measured.current:
+        raise MartsNotCurrent(f"the served marts do not reach {day}: {measured.summary()}")
+    return measured.summary()
+
+
 def daily_stages(settings: Settings, day: date) -> list[Stage]:
     """The batch day: land the files that arrived on ``day``, rebuild, sync, report."""
     return [
@@ -127,6 +198,7 @@ def daily_stages(settings: Settings, day: date) -> list[Stage]:
         Stage("transform", lambda: transform(settings)),
         Stage("sync", lambda: sync(settings)),
         Stage("reports", lambda: reports(settings, [day])),
+        Stage("freshness", lambda: freshness(settings, day)),
     ]
 
 

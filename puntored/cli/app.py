@@ -10,6 +10,7 @@ from puntored.cli import (
     daily,
     db,
     demo,
+    freshness,
     generate,
     keys,
     land,
@@ -30,7 +31,7 @@ app = typer.Typer(
 )
 
 # Stage commands at the top level (`puntored land`), groups under their name (`puntored db …`).
-for stage in (generate, land, transform, sync, reports, daily, stream, serve, demo):
+for stage in (generate, land, transform, sync, reports, freshness, daily, stream, serve, demo):
     app.add_typer(stage.commands)
 app.add_typer(db.commands, name="db")
 app.add_typer(keys.commands, name="keys")

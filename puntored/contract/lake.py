@@ -13,9 +13,11 @@ environments import the contract).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta, timezone
 
 PARTITION_COLUMN = "dt"
+# dt is the calendar day of the event in Bogota (UTC-5 all year: Colombia has no daylight saving).
+DT_TIMEZONE = timezone(timedelta(hours=-5), "America/Bogota")
 MANIFESTS_FOLDER = "_manifests"
 STAGING_FOLDER = "_staging"
 REPORTS_FOLDER = "reports"
