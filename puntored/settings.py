@@ -7,11 +7,13 @@ and the serving database must be PostgreSQL.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +25,9 @@ class Settings(BaseSettings):
     mode: Literal["local", "aws"] = "local"
     data_dir: Path = Path("data")
     database_url: str | None = None
+    # aws: the RDS secret's JSON (username, password, host, port, dbname), as ECS injects it
+    # from Secrets Manager; builds the PostgreSQL URL when PUNTORED_DATABASE_URL is unset.
+    database_secret: SecretStr | None = None
 
     # aws mode: where things live in production
     aws_region: str | None = None
@@ -58,8 +63,12 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if not value or not value.startswith("s3://"):
                 problems.append(f"PUNTORED_{name.upper()} must be an s3:// URI in aws mode")
-        if not self.database_url or not self.database_url.startswith("postgresql"):
-            problems.append("PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode")
+        url = self.database_url or (self._secret_url() if self.database_secret else None)
+        if not url or not url.startswith("postgresql"):
+            problems.append(
+                "PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode "
+                "(or PUNTORED_DATABASE_SECRET hold the RDS secret)"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -98,10 +107,25 @@ class Settings(BaseSettings):
     def lake_location(self) -> str:
         return self.lake_uri or str(self.lake_dir)
 
+    def _secret_url(self) -> str:
+        assert self.database_secret is not None
+        try:
+            secret = json.loads(self.database_secret.get_secret_value())
+            user, password = quote(secret["username"], safe=""), quote(secret["password"], safe="")
+            host, port, name = secret["host"], secret.get("port", 5432), secret["dbname"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(
+                "PUNTORED_DATABASE_SECRET must be the RDS secret's JSON with username, "
+                f"password, host, port and dbname ({type(error).__name__}: {error})"
+            ) from None
+        return f"postgresql+psycopg://{user}:{password}@{host}:{port}/{name}"
+
     @property
     def serving_database_url(self) -> str:
         if self.database_url:
             return self.database_url
+        if self.database_secret:
+            return self._secret_url()
         return f"sqlite:///{(self.data_dir / 'serving.sqlite').resolve()}"
 
 
