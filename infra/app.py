@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,10 +16,17 @@ from pathlib import Path
 import aws_cdk as cdk
 
 from infra.environments import STAGES, stage_config
+from infra.stacks.batch import BatchStack, pipeline_stages
+from infra.stacks.database import DatabaseStack
+from infra.stacks.network import NetworkStack
+from infra.stacks.observability import ObservabilityStack, Watched
+from infra.stacks.serving import ServingStack
 from infra.stacks.storage import StorageStack
+from infra.stacks.streaming import StreamingStack
 
 INFRA_DIR = Path(__file__).resolve().parent
 CDK_OUT = INFRA_DIR / "cdk.out"
+CDK_JSON = INFRA_DIR / "cdk.json"  # feature flags and per-stage context, for cdk and for us
 
 
 def add_stage(app: cdk.App, stage: str) -> dict[str, cdk.Stack]:
@@ -27,7 +35,31 @@ def add_stage(app: cdk.App, stage: str) -> dict[str, cdk.Stack]:
     env = cdk.Environment(account=config.account, region=config.region)
     prefix = config.prefix
     storage = StorageStack(app, f"{prefix}-storage", config=config, env=env)
-    stacks: dict[str, cdk.Stack] = {"storage": storage}
+    network = NetworkStack(app, f"{prefix}-network", config=config, env=env)
+    database = DatabaseStack(
+        app, f"{prefix}-database", config=config, vpc=network.vpc, key=storage.key, env=env
+    )
+    compute = {"config": config, "storage": storage, "vpc": network.vpc, "database": database}
+    batch = BatchStack(app, f"{prefix}-batch", **compute, env=env)
+    streaming = StreamingStack(app, f"{prefix}-streaming", **compute, env=env)
+    serving = ServingStack(app, f"{prefix}-serving", **compute, env=env)
+    observability = ObservabilityStack(
+        app,
+        f"{prefix}-observability",
+        config=config,
+        watched=Watched(storage, database, batch, streaming, serving),
+        pipeline_stages=pipeline_stages(),
+        env=env,
+    )
+    stacks: dict[str, cdk.Stack] = {
+        "storage": storage,
+        "network": network,
+        "database": database,
+        "batch": batch,
+        "streaming": streaming,
+        "serving": serving,
+        "observability": observability,
+    }
     for stack in stacks.values():
         cdk.Tags.of(stack).add("project", "puntored-analytics")
         cdk.Tags.of(stack).add("stage", config.stage)
@@ -41,7 +73,8 @@ def _context(app: cdk.App, stage: str) -> dict[str, str]:
 
 def build_app(stages: Iterable[str] = STAGES, outdir: Path | None = None) -> cdk.App:
     os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-    app = cdk.App(outdir=str(outdir or CDK_OUT))
+    context = json.loads(CDK_JSON.read_text())["context"]
+    app = cdk.App(outdir=str(outdir or CDK_OUT), context=context)
     for stage in stages:
         add_stage(app, stage)
     return app

@@ -44,7 +44,7 @@ class StageConfig:
     secret_rotation_days: int = 30
 
     # batch: the Glue job, the dbt/sync/reports container and the daily schedule
-    glue_worker_type: str = "G.1X"
+    glue_worker_type: str = "G_1X"  # aws_glue.WorkerType member
     glue_workers: int = 2
     glue_timeout_minutes: int = 60
     batch_cpu: int = 1024

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -16,7 +17,8 @@ from constructs import Construct
 
 from infra.environments import StageConfig
 
-POSTGRES_VERSION = rds.PostgresEngineVersion.VER_15_9  # the major the tests run on (15)
+# The major the tests run on; RDS picks its current minor (auto minor upgrades on).
+POSTGRES_VERSION = rds.PostgresEngineVersion.of("15", "15")
 DATABASE_NAME = "puntored"
 
 
@@ -32,6 +34,7 @@ class DatabaseStack(cdk.Stack):
         **kwargs,
     ):
         super().__init__(scope, construct_id, **kwargs)
+        self.key = key
         removal = cdk.RemovalPolicy.SNAPSHOT if config.retain_data else cdk.RemovalPolicy.DESTROY
         self.secret = rds.DatabaseSecret(
             self,
@@ -94,6 +97,24 @@ class DatabaseStack(cdk.Stack):
             ),
         )
 
+    def secret_for(self, scope: Construct, grantee: iam.IGrantable) -> secretsmanager.ISecret:
+        """The secret as seen from a consumer stack, readable by ``grantee``.
+
+        Imported by ARN so that granting never edits the key policy in the storage stack
+        (that would make storage depend on its consumers); the key policy trusts the
+        account, so the consumer's own policy (secret ARN + key ARN) is what allows it.
+        """
+        secret = secretsmanager.Secret.from_secret_complete_arn(
+            scope, "DatabaseSecret", self.secret.secret_arn
+        )
+        secret.grant_read(grantee)
+        self.key.grant_decrypt(grantee)
+        return secret
+
     def allow_from(self, peer: ec2.IConnectable, description: str) -> None:
-        """Let ``peer`` (a task, a function) reach PostgreSQL on its port."""
-        self.instance.connections.allow_default_port_from(peer, description)
+        """Let ``peer`` (a task, a function) reach PostgreSQL on its port.
+
+        Called from the peer's side, so the ingress rule lives in the peer's stack (a rule in
+        this stack naming the peer's group would make the database depend on its consumers).
+        """
+        peer.connections.allow_to_default_port(self.instance, description)

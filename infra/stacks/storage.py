@@ -59,10 +59,12 @@ class StorageStack(cdk.Stack):
             enable_key_rotation=True,
             removal_policy=removal,
         )
-        # CloudWatch alarms publish to the encrypted topics.
+        # CloudWatch alarms publish to the encrypted topics; CloudWatch Logs encrypts the
+        # log groups (Glue, ECS, Step Functions, flow logs) with the same key.
         self.key.grant(
             iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
         )
+        self.key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com"))
 
         self.access_logs = s3.Bucket(
             self,
