@@ -35,7 +35,7 @@ def add_stage(app: cdk.App, stage: str) -> dict[str, cdk.Stack]:
     env = cdk.Environment(account=config.account, region=config.region)
     prefix = config.prefix
     storage = StorageStack(app, f"{prefix}-storage", config=config, env=env)
-    network = NetworkStack(app, f"{prefix}-network", config=config, env=env)
+    network = NetworkStack(app, f"{prefix}-network", config=config, key=storage.key, env=env)
     database = DatabaseStack(
         app, f"{prefix}-database", config=config, vpc=network.vpc, key=storage.key, env=env
     )

@@ -305,26 +305,31 @@ class BatchStack(cdk.Stack):
 
     def _failure_chain(self) -> sfn.IChainable:
         """Record StageFailed{Stage}, notify the operations topic, fail the execution."""
-        record = tasks.CallAwsService.jsonata(
+        # A raw SDK-integration state: CallAwsService would add a PutMetricData statement on
+        # "*" without the namespace condition the role gets below.
+        record = sfn.CustomState(
             self,
             "RecordStageFailed",
-            service="cloudwatch",
-            action="putMetricData",
-            parameters={
-                "Namespace": PIPELINE_METRICS_NAMESPACE,
-                "MetricData": [
-                    {
-                        "MetricName": "StageFailed",
-                        "Unit": "Count",
-                        "Value": 1,
-                        "Dimensions": [{"Name": "Stage", "Value": "{% $states.input.stage %}"}],
-                    }
+            state_json={
+                "Type": "Task",
+                "Resource": f"arn:{self.partition}:states:::aws-sdk:cloudwatch:putMetricData",
+                "Arguments": {
+                    "Namespace": PIPELINE_METRICS_NAMESPACE,
+                    "MetricData": [
+                        {
+                            "MetricName": "StageFailed",
+                            "Unit": "Count",
+                            "Value": 1,
+                            "Dimensions": [{"Name": "Stage", "Value": "{% $states.input.stage %}"}],
+                        }
+                    ],
+                },
+                "Output": PASS_INPUT,
+                # Announce the failure even if CloudWatch stays unavailable (input kept).
+                "Catch": [
+                    {"ErrorEquals": ["States.ALL"], "Next": "NotifyFailure", "Output": PASS_INPUT}
                 ],
             },
-            # Metrics have no ARN: the role's statement is scoped by namespace instead.
-            iam_resources=["*"],
-            iam_action="cloudwatch:PutMetricData",
-            outputs=PASS_INPUT,
         )
         notify = tasks.SnsPublish.jsonata(
             self,
@@ -341,8 +346,6 @@ class BatchStack(cdk.Stack):
             ),
             outputs=PASS_INPUT,
         )
-        # The failure is announced even if CloudWatch is briefly unavailable.
-        record.add_catch(notify, outputs=PASS_INPUT)
         for task in (record, notify):
             task.add_retry(
                 errors=["States.ALL"],

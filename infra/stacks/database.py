@@ -15,10 +15,11 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from infra.checkov import skip
 from infra.environments import StageConfig
 
-# The major the tests run on; RDS picks its current minor (auto minor upgrades on).
-POSTGRES_VERSION = rds.PostgresEngineVersion.of("15", "15")
+# The major the tests run on (15), at its newest minor; auto minor upgrades stay on.
+POSTGRES_VERSION = rds.PostgresEngineVersion.VER_15_17
 DATABASE_NAME = "puntored"
 
 
@@ -83,6 +84,8 @@ class DatabaseStack(cdk.Stack):
             monitoring_interval=cdk.Duration.seconds(60),
             removal_policy=removal,
         )
+        if not config.db_multi_az:
+            skip(self.instance, "CKV_AWS_157")
         rotation_sg = ec2.SecurityGroup(
             self, "RotationSecurityGroup", vpc=vpc, description="secret rotation Lambda"
         )

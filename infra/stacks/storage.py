@@ -22,6 +22,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from glue.catalog import TableDefinition, raw_tables
+from infra.checkov import skip
 from infra.environments import StageConfig
 
 # Hive classes behind Athena's ``STORED AS PARQUET``.
@@ -78,6 +79,7 @@ class StorageStack(cdk.Stack):
             lifecycle_rules=[s3.LifecycleRule(id="expire-logs", expiration=cdk.Duration.days(365))],
             removal_policy=removal,
         )
+        skip(self.access_logs, "CKV_AWS_18")
 
         days = cdk.Duration.days
         noncurrent = days(config.noncurrent_version_expiration_days)
@@ -121,6 +123,7 @@ class StorageStack(cdk.Stack):
                 )
             ],
         )
+        skip(self.athena_results, "CKV_AWS_21")
         self.reports = self._bucket(
             "Reports",
             removal,

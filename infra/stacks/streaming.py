@@ -22,6 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import artifacts
+from infra.checkov import skip
 from infra.environments import StageConfig
 from infra.stacks.database import DatabaseStack
 from infra.stacks.runtime import REALTIME_METRICS_NAMESPACE, aws_settings, put_metrics_statement
@@ -200,6 +201,7 @@ class StreamingStack(cdk.Stack):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
         )
+        skip(function, "CKV_AWS_116")
         database.secret_for(self, function)
         database.allow_from(security_group, "stream processor Lambda")
         storage.realtime_table.grant_read_write_data(function)
