@@ -14,6 +14,11 @@ from constructs import IConstruct
 SKIPS: dict[str, str] = {
     "CKV_AWS_18": "the access-log bucket itself: S3 cannot log a log bucket into itself",
     "CKV_AWS_21": "Athena query results: disposable, expire after days; versions would only cost",
+    "CKV_AWS_111": (
+        "state machine role, CDK-generated: Step Functions log delivery (logs:*LogDelivery, "
+        "logs:PutResourcePolicy) and X-Ray accept no resource ARN; PutMetricData is "
+        "conditioned on its namespace"
+    ),
     "CKV_AWS_116": (
         "stream-invoked Lambda: a function DLQ applies to async invokes only; failed Kinesis "
         "batches go to the event source mapping's on-failure SQS queue"

@@ -24,6 +24,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from infra import artifacts
+from infra.checkov import skip
 from infra.environments import StageConfig
 from infra.stacks.database import DatabaseStack
 from infra.stacks.runtime import (
@@ -280,6 +281,7 @@ class BatchStack(cdk.Stack):
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ERROR),
         )
         machine.add_to_role_policy(put_metrics_statement(PIPELINE_METRICS_NAMESPACE))
+        skip(machine.role.node.find_child("DefaultPolicy"), "CKV_AWS_111")
         return machine
 
     def _container_task(self, step: BatchStep) -> tasks.EcsRunTask:
