@@ -68,7 +68,8 @@ infra-lint: infra checkov-venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy puntored glue serving api streaming infra
+	$(VENV)/bin/mypy puntored infra
+	$(VENV)/bin/lint-imports
 	# The dbt templater opens the DuckDB warehouse: give it a data root that exists.
 	mkdir -p $${PUNTORED_DATA_DIR:-data}
 	PUNTORED_DATA_DIR=$${PUNTORED_DATA_DIR:-data} $(VENV)/bin/sqlfluff lint models tests/dbt

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from puntored.contract.lake import PARTITION_COLUMN, RAW_QUARANTINE, RAW_TRANSACTIONS, LakeTable
 from puntored.contract.transaction import LAKE_METADATA_FIELDS, TRANSACTION_FIELDS, FieldType
 
 _HIVE_TYPES = {
@@ -20,35 +21,37 @@ _HIVE_TYPES = {
     FieldType.INTEGER: "int",
 }
 PROJECTION_RANGE = "2024-01-01,NOW"
-PARTITION_KEYS: tuple[tuple[str, str], ...] = (("dt", "date"),)
-STORED_AS = "PARQUET"
 
 
 @dataclass(frozen=True)
 class TableDefinition:
-    """One external table: columns, partition keys, the folder under the lake, properties."""
+    """One external table: its lake folder, columns, ``dt`` partition key and properties."""
 
-    name: str
+    table: LakeTable
     columns: tuple[tuple[str, str], ...]
-    lake_prefix: str  # folder under the lake URI, ending with "/"
     comment: str
-    partition_keys: tuple[tuple[str, str], ...] = PARTITION_KEYS
-    stored_as: str = STORED_AS
+    partition_keys: tuple[tuple[str, str], ...] = ((PARTITION_COLUMN, "date"),)
+    stored_as: str = "PARQUET"
+
+    @property
+    def name(self) -> str:
+        return self.table.name
 
     def location(self, lake_uri: str) -> str:
-        return f"{lake_uri}/{self.lake_prefix}"
+        return self.table.location(lake_uri) + "/"
 
     def properties(self, lake_uri: str) -> dict[str, str]:
-        """TBLPROPERTIES: compression and the dt partition projection."""
+        """TBLPROPERTIES: compression and the ``dt`` partition projection."""
+        dt = PARTITION_COLUMN
         return {
             "parquet.compression": "ZSTD",
             "projection.enabled": "true",
-            "projection.dt.type": "date",
-            "projection.dt.format": "yyyy-MM-dd",
-            "projection.dt.range": PROJECTION_RANGE,
-            "projection.dt.interval": "1",
-            "projection.dt.interval.unit": "DAYS",
-            "storage.location.template": f"{self.location(lake_uri)}dt=${{dt}}/",
+            f"projection.{dt}.type": "date",
+            f"projection.{dt}.format": "yyyy-MM-dd",
+            f"projection.{dt}.range": PROJECTION_RANGE,
+            f"projection.{dt}.interval": "1",
+            f"projection.{dt}.interval.unit": "DAYS",
+            "storage.location.template": f"{self.location(lake_uri)}{dt}=${{{dt}}}/",
         }
 
     def ddl(self, lake_uri: str = "${lake_uri}") -> str:
@@ -68,36 +71,34 @@ TBLPROPERTIES (
 """
 
 
-RAW_TRANSACTIONS = TableDefinition(
-    name="transactions",
+TRANSACTIONS_TABLE = TableDefinition(
+    RAW_TRANSACTIONS,
     columns=tuple(
         (f.name, _HIVE_TYPES[f.type]) for f in TRANSACTION_FIELDS + LAKE_METADATA_FIELDS
     ),
-    lake_prefix="raw/transactions/",
     comment="raw.transactions: one row per transaction_id; dt = Bogota day of event_at",
 )
 
-RAW_QUARANTINE = TableDefinition(
-    name="quarantine",
+QUARANTINE_TABLE = TableDefinition(
+    RAW_QUARANTINE,
     columns=(
         ("raw_record", "string"),
         ("reason", "string"),
         ("source_file", "string"),
         ("ingested_at", "timestamp"),
     ),
-    lake_prefix="raw/quarantine/",
     comment="raw.quarantine: rejected lines and unreadable files; dt = arrival day (Bogota)",
 )
 
 
 def raw_tables() -> tuple[TableDefinition, ...]:
     """Every table of the raw Glue database."""
-    return (RAW_TRANSACTIONS, RAW_QUARANTINE)
+    return (TRANSACTIONS_TABLE, QUARANTINE_TABLE)
 
 
 def raw_transactions_ddl(lake_uri: str = "${lake_uri}") -> str:
-    return RAW_TRANSACTIONS.ddl(lake_uri)
+    return TRANSACTIONS_TABLE.ddl(lake_uri)
 
 
 def raw_quarantine_ddl(lake_uri: str = "${lake_uri}") -> str:
-    return RAW_QUARANTINE.ddl(lake_uri)
+    return QUARANTINE_TABLE.ddl(lake_uri)

@@ -16,6 +16,8 @@ from urllib.parse import quote
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from puntored.contract.lake import RAW_TRANSACTIONS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -85,7 +87,7 @@ class Settings(BaseSettings):
     @property
     def raw_transactions_dir(self) -> Path:
         """The landed raw.transactions table: ``dt=YYYY-MM-DD`` partitions of Parquet."""
-        return self.lake_dir / "raw" / "transactions"
+        return self.lake_dir / RAW_TRANSACTIONS.relative
 
     @property
     def stream_dir(self) -> Path:
@@ -98,10 +100,6 @@ class Settings(BaseSettings):
     @property
     def duckdb_path(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
-
-    @property
-    def landing_location(self) -> str:
-        return self.landing_uri or str(self.landing_dir)
 
     @property
     def lake_location(self) -> str:

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.queries.realtime import latest_window_start
-from serving.models import PipelineStatus, ProviderDailyMetrics, SyncState
+from puntored.api.queries.realtime import latest_window_start
+from puntored.database.models import PipelineStatus, ProviderDailyMetrics, SyncState
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from glue.catalog import TableDefinition, raw_tables
+from puntored.glue.catalog import TableDefinition, raw_tables
 from infra.checkov import skip
 from infra.environments import StageConfig
 

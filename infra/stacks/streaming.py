@@ -27,7 +27,7 @@ from infra.environments import StageConfig
 from infra.stacks.database import DatabaseStack
 from infra.stacks.runtime import REALTIME_METRICS_NAMESPACE, aws_settings, put_metrics_statement
 from infra.stacks.storage import StorageStack
-from streaming.flink_job.config import prod_property_groups
+from puntored.streaming.flink_job.config import prod_property_groups
 
 FLINK_RUNTIME = "FLINK-2_3"  # the version the job is tested on locally (apache-flink 2.3.0)
 
