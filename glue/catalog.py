@@ -73,9 +73,7 @@ TBLPROPERTIES (
 
 TRANSACTIONS_TABLE = TableDefinition(
     RAW_TRANSACTIONS,
-    columns=tuple(
-        (f.name, _HIVE_TYPES[f.type]) for f in TRANSACTION_FIELDS + LAKE_METADATA_FIELDS
-    ),
+    columns=tuple((f.name, _HIVE_TYPES[f.type]) for f in TRANSACTION_FIELDS + LAKE_METADATA_FIELDS),
     comment="raw.transactions: one row per transaction_id; dt = Bogota day of event_at",
 )
 

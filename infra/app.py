@@ -1,8 +1,8 @@
 """The CDK app: every stack of every stage. ``python -m infra.app`` writes ``infra/cdk.out``.
 
-    python -m infra.app                 # all stages (what ``make infra`` and CI synthesize)
-    python -m infra.app --stage prod    # one stage
-    cdk deploy --app "python -m infra.app --stage prod" --all   # see docs/deploy.md
+python -m infra.app                 # all stages (what ``make infra`` and CI synthesize)
+python -m infra.app --stage prod    # one stage
+cdk deploy --app "python -m infra.app --stage prod" --all   # see docs/deploy.md
 """
 
 from __future__ import annotations
@@ -39,10 +39,18 @@ def add_stage(app: cdk.App, stage: str) -> dict[str, cdk.Stack]:
     database = DatabaseStack(
         app, f"{prefix}-database", config=config, vpc=network.vpc, key=storage.key, env=env
     )
-    compute = {"config": config, "storage": storage, "vpc": network.vpc, "database": database}
-    batch = BatchStack(app, f"{prefix}-batch", **compute, env=env)
-    streaming = StreamingStack(app, f"{prefix}-streaming", **compute, env=env)
-    serving = ServingStack(app, f"{prefix}-serving", **compute, env=env)
+    vpc = network.vpc
+    batch = BatchStack(
+        app, f"{prefix}-batch", config=config, storage=storage, vpc=vpc, database=database, env=env
+    )
+    streaming = StreamingStack(
+        app, f"{prefix}-streaming", config=config, storage=storage, vpc=vpc, database=database,
+        env=env,
+    )  # fmt: skip
+    serving = ServingStack(
+        app, f"{prefix}-serving", config=config, storage=storage, vpc=vpc, database=database,
+        env=env,
+    )  # fmt: skip
     observability = ObservabilityStack(
         app,
         f"{prefix}-observability",

@@ -90,20 +90,19 @@ def build_glue_library(target: Path = artifacts.GLUE_LIBRARY_ZIP) -> Path:
 
 
 def pinned_requirements(names: Iterable[str] = PROCESSOR_DEPENDENCIES) -> list[str]:
-    """The pyproject pins of ``names`` (one source of versions), extras dropped."""
+    """The pyproject pins of ``names`` (one source of versions), with their extras."""
     pyproject = tomllib.loads((artifacts.PROJECT_ROOT / "pyproject.toml").read_text())
     pins: dict[str, str] = {}
     for requirement in pyproject["project"]["dependencies"]:
         match = re.fullmatch(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?==(\S+)", requirement.strip())
         if match:
-            pins[match.group(1).lower()] = f"{match.group(1)}{match.group(2) or ''}=={match.group(3)}"
+            pins[match.group(1).lower()] = (
+                f"{match.group(1)}{match.group(2) or ''}=={match.group(3)}"
+            )
     missing = [name for name in names if name.lower() not in pins]
     if missing:
         raise PackagingError(f"not pinned with == in pyproject.toml: {', '.join(missing)}")
-    requirements = [pins[name.lower()] for name in names]
-    # psycopg's binary extra brings the libpq wheel: Lambda has no libpq.
-    return [r.replace("psycopg==", "psycopg[binary]==") if r.startswith("psycopg==") else r
-            for r in requirements]
+    return [pins[name.lower()] for name in names]  # psycopg keeps its [binary] extra
 
 
 def build_processor(target: Path = artifacts.PROCESSOR_ZIP) -> Path:

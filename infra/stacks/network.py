@@ -72,13 +72,12 @@ class NetworkStack(cdk.Stack):
                 )
             },
         )
-        for name, service in (
-            ("S3", ec2.GatewayVpcEndpointAwsService.S3),
-            ("DynamoDb", ec2.GatewayVpcEndpointAwsService.DYNAMODB),
-        ):
-            self.vpc.add_gateway_endpoint(f"{name}Endpoint", service=service)
+        self.vpc.add_gateway_endpoint("S3Endpoint", service=ec2.GatewayVpcEndpointAwsService.S3)
+        self.vpc.add_gateway_endpoint(
+            "DynamoDbEndpoint", service=ec2.GatewayVpcEndpointAwsService.DYNAMODB
+        )
         private = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-        for name, service in _INTERFACE_ENDPOINTS.items():
+        for name, interface in _INTERFACE_ENDPOINTS.items():
             self.vpc.add_interface_endpoint(
-                f"{name}Endpoint", service=service, subnets=private, private_dns_enabled=True
+                f"{name}Endpoint", service=interface, subnets=private, private_dns_enabled=True
             )

@@ -314,4 +314,3 @@ class ObservabilityStack(cdk.Stack):
             ),
         )
         return dashboard
-

@@ -21,9 +21,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from puntored.glue.catalog import TableDefinition, raw_tables
 from infra.checkov import skip
 from infra.environments import StageConfig
+from puntored.glue.catalog import TableDefinition, raw_tables
 
 # Hive classes behind Athena's ``STORED AS PARQUET``.
 _STORAGE_FORMATS = {
@@ -106,9 +106,7 @@ class StorageStack(cdk.Stack):
                     noncurrent_version_expiration=noncurrent,
                     abort_incomplete_multipart_upload_after=days(1),
                 ),
-                s3.LifecycleRule(
-                    id="expire-run-staging", prefix="_staging/", expiration=days(3)
-                ),
+                s3.LifecycleRule(id="expire-run-staging", prefix="_staging/", expiration=days(3)),
             ],
         )
         self.athena_results = self._bucket(

@@ -95,7 +95,9 @@ class StreamingStack(cdk.Stack):
         log_stream = logs.LogStream(self, "FlinkLogStream", log_group=log_group)
         log_group.grant_write(role)
         role.add_to_policy(
-            iam.PolicyStatement(actions=["logs:DescribeLogStreams"], resources=[log_group.log_group_arn])
+            iam.PolicyStatement(
+                actions=["logs:DescribeLogStreams"], resources=[log_group.log_group_arn]
+            )
         )
         groups = prod_property_groups(
             self.transactions.stream_arn,
