@@ -17,10 +17,10 @@ import pytest
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from aws_cdk.assertions import Template  # noqa: E402
+from aws_cdk.assertions import Template
 
-from infra import artifacts  # noqa: E402
-from infra.app import build_app  # noqa: E402
+from infra import artifacts
+from infra.app import build_app
 
 ZIPS = (artifacts.GLUE_LIBRARY_ZIP, artifacts.PROCESSOR_ZIP, artifacts.FLINK_APP_ZIP)
 

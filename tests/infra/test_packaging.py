@@ -42,7 +42,9 @@ def test_the_lambda_dependencies_are_the_pyproject_pins() -> None:
 
 
 def test_unknown_dependency_names_fail_clearly() -> None:
-    with pytest.raises(packaging.PackagingError, match="not pinned with == in pyproject.toml: nope"):
+    with pytest.raises(
+        packaging.PackagingError, match=r"not pinned with == in pyproject\.toml: nope"
+    ):
         packaging.pinned_requirements(["nope"])
 
 
@@ -59,7 +61,7 @@ def test_the_lambda_zip_holds_the_handler_and_linux_wheels() -> None:
 def test_the_flink_zip_refuses_to_ship_without_the_connector_jar(tmp_path: Path) -> None:
     if artifacts.FLINK_CONNECTORS_BUILT_JAR.exists():
         pytest.skip("the connector jar is built here")  # only where Maven reached Central
-    with pytest.raises(packaging.PackagingError, match="mvn -f .*pom.xml package"):
+    with pytest.raises(packaging.PackagingError, match=r"mvn -f .*pom\.xml package"):
         packaging.build_flink_app(tmp_path / "flink.zip", allow_missing_jar=False)
     built = packaging.build_flink_app(tmp_path / "flink.zip", allow_missing_jar=True)
     names = set(zipfile.ZipFile(built).namelist())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from infra.environments import DEV, PROD
@@ -28,12 +26,10 @@ def test_the_api_listens_on_https_only(templates, stage) -> None:
     assert only(serving, "AWS::CertificateManager::Certificate")["DomainName"] == (
         CONFIGS[stage].api_domain_name
     )
-    (balancer_group,) = [
-        g for g in properties(serving, "AWS::EC2::SecurityGroup") if "load balancer" in g["GroupDescription"]
-    ]  # fmt: skip
-    assert [(r["CidrIp"], r["FromPort"], r["ToPort"]) for r in balancer_group["SecurityGroupIngress"]] == [
-        ("0.0.0.0/0", 443, 443)
-    ]  # fmt: skip
+    groups = properties(serving, "AWS::EC2::SecurityGroup")
+    (balancer,) = [g for g in groups if "load balancer" in g["GroupDescription"]]
+    ingress = [(r["CidrIp"], r["FromPort"], r["ToPort"]) for r in balancer["SecurityGroupIngress"]]
+    assert ingress == [("0.0.0.0/0", 443, 443)]  # no plain-HTTP port at all
     attributes = {
         a["Key"]: a["Value"]
         for a in only(serving, "AWS::ElasticLoadBalancingV2::LoadBalancer")[
@@ -86,7 +82,9 @@ def test_the_database_is_private_encrypted_and_its_secret_rotates(templates, sta
     assert instance["MultiAZ"] is CONFIGS[stage].db_multi_az
     assert instance["DeletionProtection"] is CONFIGS[stage].retain_data
     subnet_group = only(database, "AWS::RDS::DBSubnetGroup")
-    assert all("databaseSubnet" in joined(s) or "ImportValue" in str(s) for s in subnet_group["SubnetIds"])
+    assert all(
+        "databaseSubnet" in joined(s) or "ImportValue" in str(s) for s in subnet_group["SubnetIds"]
+    )
     assert "database" in str(subnet_group["SubnetIds"])
     parameters = only(database, "AWS::RDS::DBParameterGroup")["Parameters"]
     assert parameters["rds.force_ssl"] == "1"
@@ -102,7 +100,9 @@ def test_the_database_is_private_encrypted_and_its_secret_rotates(templates, sta
 def test_the_vpc_has_gateway_endpoints_for_s3_and_dynamodb(templates, stage) -> None:
     network = templates[f"puntored-{stage}-network"]
     endpoints = properties(network, "AWS::EC2::VPCEndpoint")
-    gateways = {joined(e["ServiceName"]) for e in endpoints if e.get("VpcEndpointType") == "Gateway"}
+    gateways = {
+        joined(e["ServiceName"]) for e in endpoints if e.get("VpcEndpointType") == "Gateway"
+    }
     assert gateways == {"com.amazonaws.<ref>.s3", "com.amazonaws.<ref>.dynamodb"} or all(
         any(name in g for g in gateways) for name in (".s3", ".dynamodb")
     )
