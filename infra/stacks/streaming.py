@@ -151,8 +151,8 @@ class StreamingStack(cdk.Stack):
                 ),
             ),
         )
-        application.node.add_dependency(role)
-        logging = flink.CfnApplicationCloudWatchLoggingOption(
+        application.node.add_dependency(role)  # the role *and its policy* exist first
+        flink.CfnApplicationCloudWatchLoggingOption(
             self,
             "FlinkLogging",
             application_name=application.ref,
@@ -163,7 +163,6 @@ class StreamingStack(cdk.Stack):
                 )
             ),
         )
-        logging.add_dependency(application)
         return application
 
     # -- the stream processor Lambda -------------------------------------------------------
