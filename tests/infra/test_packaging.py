@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 import zipfile
 from pathlib import Path
@@ -25,6 +27,26 @@ def test_the_glue_library_holds_the_package_its_parts_and_the_seeds(tmp_path: Pa
         "seeds/providers.csv",
     } <= names
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+
+
+def test_the_glue_job_reads_its_reference_data_from_inside_the_zip(tmp_path: Path) -> None:
+    # On Glue the zip itself is on sys.path (--extra-py-files): no checkout, no seeds folder.
+    built = packaging.build_glue_library(tmp_path / "glue.zip")
+    probe = (
+        "import puntored.reference.load as m; assert '.zip' in m.__file__, m.__file__; "
+        "r = m.load_reference(); print(len(r.providers), len(r.products), len(r.clients))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(built)}, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    from puntored.reference.load import load_reference
+
+    local = load_reference()
+    assert done.stdout.split() == [
+        str(len(local.providers)), str(len(local.products)), str(len(local.clients))
+    ]  # fmt: skip
 
 
 def test_zips_are_reproducible(tmp_path: Path) -> None:
