@@ -19,7 +19,10 @@ FLINK_APP_ZIP = DIST / "flink-app.zip"  # Managed Flink: the PyFlink job + conne
 
 # Names the deployed code is reached by (the installed namespace, TEAM.md "Layout").
 PROCESSOR_HANDLER = "puntored.streaming.processor.lambda_handler.handler"
-FLINK_MAIN = "puntored/streaming/flink_job/main.py"
+# The Flink zip holds the package under python/ (a folder: Flink's pyFiles puts it on
+# PYTHONPATH, and the job reads its SQL templates as files beside its modules).
+FLINK_PY_FILES = "python"
+FLINK_MAIN = f"{FLINK_PY_FILES}/puntored/streaming/flink_job/main.py"
 FLINK_CONNECTOR_JAR = "lib/puntored-flink-connectors.jar"  # inside the Flink zip
 FLINK_CONNECTORS_POM = PROJECT_ROOT / "infra" / "flink-connectors" / "pom.xml"
 FLINK_CONNECTORS_BUILT_JAR = (

@@ -5,7 +5,8 @@
 - ``lambda``: the stream processor: the ``puntored`` package plus its runtime dependencies,
   installed by ``pip install --target`` as manylinux x86_64 wheels for the Lambda's Python,
   at the versions pinned in ``pyproject.toml``.
-- ``flink``: the Managed Flink app: the ``puntored`` package and the connector jar built by
+- ``flink``: the Managed Flink app: the ``puntored`` package under ``python/`` (the ``python``
+  entry and ``pyFiles``, a folder on PYTHONPATH) and the connector jar built by
   ``infra/flink-connectors/pom.xml`` (Maven; ``--allow-missing-jar`` where Maven is
   unreachable, as in CI: the zip is then for synthesis only).
 
@@ -39,6 +40,7 @@ PROCESSOR_DEPENDENCIES = (
     "psycopg",
     "boto3",
     "tenacity",
+    "holidays",  # the volume baseline knows Colombian festivos
 )
 
 
@@ -127,7 +129,8 @@ def build_processor(target: Path = artifacts.PROCESSOR_ZIP) -> Path:
 
 
 def build_flink_app(target: Path = artifacts.FLINK_APP_ZIP, *, allow_missing_jar: bool) -> Path:
-    entries = package_sources()
+    """The package under ``python/`` (the ``python`` entry and ``pyFiles``) + the jar."""
+    entries = [(path, f"{artifacts.FLINK_PY_FILES}/{name}") for path, name in package_sources()]
     jar = artifacts.FLINK_CONNECTORS_BUILT_JAR
     if jar.exists():
         entries.append((jar, artifacts.FLINK_CONNECTOR_JAR))

@@ -105,6 +105,7 @@ class StreamingStack(cdk.Stack):
             self.region,
             python_main=artifacts.FLINK_MAIN,
             jarfile=artifacts.FLINK_CONNECTOR_JAR,
+            py_files=artifacts.FLINK_PY_FILES,
         )
         props = flink.CfnApplication.PropertyGroupProperty
         application = flink.CfnApplication(

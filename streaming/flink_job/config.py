@@ -148,6 +148,7 @@ def prod_property_groups(
     *,
     python_main: str = "streaming/flink_job/main.py",
     jarfile: str = "lib/puntored-flink-connectors.jar",
+    py_files: str | None = None,
     watermark_delay_seconds: int = 5,
     dedup_ttl_minutes: int = 60,
     init_position: str = "LATEST",
@@ -157,11 +158,11 @@ def prod_property_groups(
     ``application_properties.json`` is this rendered with sample ARNs; the CDK app (``infra/``)
     renders it with the deployed streams' ARNs into the application's runtime properties.
     """
+    run_options = {"python": python_main, "jarfile": jarfile}
+    if py_files:  # added to PYTHONPATH by Flink: how the job imports its package
+        run_options["pyFiles"] = py_files
     return [
-        {
-            "PropertyGroupId": "kinesis.analytics.flink.run.options",
-            "PropertyMap": {"python": python_main, "jarfile": jarfile},
-        },
+        {"PropertyGroupId": "kinesis.analytics.flink.run.options", "PropertyMap": run_options},
         {
             "PropertyGroupId": "JobConfig",
             "PropertyMap": {

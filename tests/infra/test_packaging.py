@@ -80,6 +80,20 @@ def test_the_lambda_zip_holds_the_handler_and_linux_wheels() -> None:
     assert any(n.endswith("x86_64-linux-gnu.so") for n in names)
 
 
+def test_the_lambda_handler_imports_from_the_zip_alone(tmp_path: Path) -> None:
+    # `python -S`: no site-packages, no editable install: only what the zip carries (its
+    # manylinux x86_64 cp311 wheels load on this x86_64 Linux, as on Lambda).
+    zipfile.ZipFile(artifacts.PROCESSOR_ZIP).extractall(tmp_path)
+    module, function = artifacts.PROCESSOR_HANDLER.rsplit(".", 1)
+    probe = f"import {module} as m, sqlalchemy, psycopg; print(callable(m.{function}))"
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)}, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "True"
+
+
 def test_the_flink_zip_refuses_to_ship_without_the_connector_jar(tmp_path: Path) -> None:
     if artifacts.FLINK_CONNECTORS_BUILT_JAR.exists():
         pytest.skip("the connector jar is built here")  # only where Maven reached Central
@@ -88,7 +102,24 @@ def test_the_flink_zip_refuses_to_ship_without_the_connector_jar(tmp_path: Path)
     built = packaging.build_flink_app(tmp_path / "flink.zip", allow_missing_jar=True)
     names = set(zipfile.ZipFile(built).namelist())
     assert artifacts.FLINK_MAIN in names
-    assert "puntored/contract/flink.py" in names
+    assert f"{artifacts.FLINK_PY_FILES}/puntored/contract/flink.py" in names
+    # As Managed Flink runs it: the extracted zip, the `python` entry as a script, the package
+    # importable only through the `pyFiles` folder; --print-sql renders the prod profile (no
+    # pyflink needed for that).
+    extracted = tmp_path / "app"
+    zipfile.ZipFile(built).extractall(extracted)
+    properties = tmp_path / "application_properties.json"
+    arn = "arn:aws:kinesis:us-east-1:123456789012:stream/"
+    groups = prod_property_groups(arn + "in", arn + "out", "us-east-1")
+    properties.write_text(json.dumps(groups))
+    done = subprocess.run(
+        [sys.executable, str(extracted / artifacts.FLINK_MAIN), "--properties", str(properties),
+         "--print-sql"],
+        cwd=extracted, capture_output=True, text=True, check=False,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(extracted / artifacts.FLINK_PY_FILES)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "'connector' = 'kinesis'" in done.stdout and f"'{arn}in'" in done.stdout
 
 
 def test_the_committed_application_properties_are_the_prod_profile() -> None:

@@ -53,10 +53,15 @@ def test_flink_runs_the_tested_runtime_with_the_jobs_prod_profile(templates, sta
         "us-east-1",
         python_main=artifacts.FLINK_MAIN,
         jarfile=artifacts.FLINK_CONNECTOR_JAR,
+        py_files=artifacts.FLINK_PY_FILES,
     )
     assert [g["PropertyGroupId"] for g in groups] == [g["PropertyGroupId"] for g in expected]
     run_options = groups[0]["PropertyMap"]
-    assert run_options == {"python": artifacts.FLINK_MAIN, "jarfile": artifacts.FLINK_CONNECTOR_JAR}
+    assert run_options == {
+        "python": artifacts.FLINK_MAIN,
+        "jarfile": artifacts.FLINK_CONNECTOR_JAR,
+        "pyFiles": artifacts.FLINK_PY_FILES,
+    }
     # The job's own validation accepts what is deployed (ARNs are references here).
     parsed = parse_config(
         {g["PropertyGroupId"]: {k: str(v) for k, v in g["PropertyMap"].items()} for g in groups}
