@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from aws_cdk.assertions import Match
 
 from infra.environments import DEV, PROD
 from infra.stacks.serving import HEALTH_PATH
@@ -40,7 +41,17 @@ def test_the_api_listens_on_https_only(templates, stage) -> None:
     assert attributes["access_logs.s3.enabled"] == "true"
 
 
-def test_waf_rate_limits_per_ip_and_is_attached_to_the_load_balancer(templates, stage) -> None:
+def test_waf_rate_limits_per_ip_and_is_attached_to_the_load_balancer(
+    templates, template, stage
+) -> None:
+    template(f"{stage}-serving").has_resource_properties(
+        "AWS::WAFv2::WebACL",
+        {
+            "Rules": Match.array_with(
+                [Match.object_like({"Name": "rate-per-ip", "Action": {"Block": {}}})]
+            )
+        },
+    )
     serving = templates[f"puntored-{stage}-serving"]
     acl = only(serving, "AWS::WAFv2::WebACL")
     assert acl["Scope"] == "REGIONAL"

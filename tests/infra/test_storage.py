@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Match
 
 from infra.environments import DEV, PROD, StageConfig
 from puntored.contract.dbt import raw_transactions_columns
@@ -35,9 +36,19 @@ def _bucket(template: dict[str, Any], prefix: str) -> dict[str, Any]:
     return found
 
 
-def test_every_bucket_is_encrypted_private_and_owner_enforced(templates, stage) -> None:
+def test_every_bucket_is_encrypted_private_and_owner_enforced(templates, template, stage) -> None:
+    assertions = template(f"{stage}-storage")
+    assertions.resource_count_is("AWS::S3::Bucket", 6)  # 5 data buckets + access logs
+    assert len(assertions.find_resources("AWS::S3::Bucket", {
+        "Properties": {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True, "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+            },
+            "OwnershipControls": Match.any_value(),
+        }
+    })) == 6  # fmt: skip
     buckets = _buckets(_storage(templates, stage))
-    assert len(buckets) == 6  # landing, lake, results, reports, artifacts + access logs
     for logical_id, bucket in buckets.items():
         block = bucket["PublicAccessBlockConfiguration"]
         assert block == {
