@@ -9,11 +9,13 @@ refusal is one line naming the variable; ``load_settings`` lists them all at onc
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from puntored.contract.lake import RAW_TRANSACTIONS, REPORTS_FOLDER
@@ -41,6 +43,9 @@ class Settings(BaseSettings):
     mode: Literal["local", "aws"] = "local"
     data_dir: Path = Path("data")
     database_url: str | None = None
+    # aws: the RDS secret's JSON (username, password, host, port, dbname), as ECS injects it
+    # from Secrets Manager; builds the PostgreSQL URL when PUNTORED_DATABASE_URL is unset.
+    database_secret: SecretStr | None = None
 
     # aws mode: where things live in production (docs/aws.md)
     aws_region: str | None = None
@@ -98,8 +103,12 @@ class Settings(BaseSettings):
             if not value or not value.startswith("s3://"):
                 got = f" (got {value!r})" if value else ""
                 problems.append(f"PUNTORED_{name.upper()} must be an s3:// URI in aws mode{got}")
-        if not self.database_url or not self.database_url.startswith("postgresql"):
-            problems.append("PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode")
+        url = self.database_url or (self._secret_url() if self.database_secret else None)
+        if not url or not url.startswith("postgresql"):
+            problems.append(
+                "PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode "
+                "(or PUNTORED_DATABASE_SECRET hold the RDS secret)"
+            )
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -139,6 +148,19 @@ class Settings(BaseSettings):
     def lake_location(self) -> str:
         return self.lake_uri or str(self.lake_dir)
 
+    def _secret_url(self) -> str:
+        assert self.database_secret is not None
+        try:
+            secret = json.loads(self.database_secret.get_secret_value())
+            user, password = quote(secret["username"], safe=""), quote(secret["password"], safe="")
+            host, port, name = secret["host"], secret.get("port", 5432), secret["dbname"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(
+                "PUNTORED_DATABASE_SECRET must be the RDS secret's JSON with username, "
+                f"password, host, port and dbname ({type(error).__name__}: {error})"
+            ) from None
+        return f"postgresql+psycopg://{user}:{password}@{host}:{port}/{name}"
+
     @property
     def state_location(self) -> str:
         return self.state_uri or str(self.state_dir)
@@ -157,6 +179,8 @@ class Settings(BaseSettings):
     def serving_database_url(self) -> str:
         if self.database_url:
             return self.database_url
+        if self.database_secret:
+            return self._secret_url()
         return f"sqlite:///{self.data_dir / 'serving.sqlite'}"
 
 

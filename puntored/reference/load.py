@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -10,7 +11,16 @@ from pathlib import Path
 
 from puntored.settings import PROJECT_ROOT
 
-SEEDS_DIR = PROJECT_ROOT / "seeds"
+
+def _seeds_dir() -> Path | zipfile.Path:
+    """``seeds/`` beside the package: a folder in a checkout, or inside the zip the package
+    runs from (the Glue job's ``--extra-py-files``, infra/packaging.py)."""
+    if zipfile.is_zipfile(PROJECT_ROOT):
+        return zipfile.Path(PROJECT_ROOT, "seeds/")
+    return PROJECT_ROOT / "seeds"
+
+
+SEEDS_DIR = _seeds_dir()
 
 
 @dataclass(frozen=True)
@@ -54,13 +64,13 @@ class ReferenceData:
         return {p.product_id: p.provider_id for p in self.products}
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
+def _rows(path: Path | zipfile.Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
 @lru_cache
-def load_reference(seeds_dir: Path = SEEDS_DIR) -> ReferenceData:
+def load_reference(seeds_dir: Path | zipfile.Path = SEEDS_DIR) -> ReferenceData:
     providers = tuple(Provider(**row) for row in _rows(seeds_dir / "providers.csv"))
     products = tuple(
         Product(

@@ -139,3 +139,48 @@ def local_property_groups(
         },
         {"PropertyGroupId": "SinkConfig", "PropertyMap": {"path": str(sink_path)}},
     ]
+
+
+def prod_property_groups(
+    source_stream_arn: str,
+    sink_stream_arn: str,
+    region: str,
+    *,
+    python_main: str = "streaming/flink_job/main.py",
+    jarfile: str = "lib/puntored-flink-connectors.jar",
+    py_files: str | None = None,
+    watermark_delay_seconds: int = 5,
+    dedup_ttl_minutes: int = 60,
+    init_position: str = "LATEST",
+) -> list[dict[str, Any]]:
+    """The prod profile in Managed Flink's layout: Kinesis in, Kinesis out.
+
+    ``application_properties.json`` is this rendered with sample ARNs; the CDK app (``infra/``)
+    renders it with the deployed streams' ARNs into the application's runtime properties.
+    """
+    run_options = {"python": python_main, "jarfile": jarfile}
+    if py_files:  # added to PYTHONPATH by Flink: how the job imports its package
+        run_options["pyFiles"] = py_files
+    return [
+        {"PropertyGroupId": "kinesis.analytics.flink.run.options", "PropertyMap": run_options},
+        {
+            "PropertyGroupId": "JobConfig",
+            "PropertyMap": {
+                "profile": "prod",
+                "watermark.delay.seconds": str(watermark_delay_seconds),
+                "dedup.ttl.minutes": str(dedup_ttl_minutes),
+            },
+        },
+        {
+            "PropertyGroupId": "SourceConfig",
+            "PropertyMap": {
+                "stream.arn": source_stream_arn,
+                "aws.region": region,
+                "source.init.position": init_position,
+            },
+        },
+        {
+            "PropertyGroupId": "SinkConfig",
+            "PropertyMap": {"stream.arn": sink_stream_arn, "aws.region": region},
+        },
+    ]

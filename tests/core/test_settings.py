@@ -100,3 +100,38 @@ def test_local_mode_reads_marts_from_duckdb_main(tmp_path: Path) -> None:
     assert s.marts_schema == "main"
     assert s.state_location == str(tmp_path / "state")
     assert s.reports_location == str(tmp_path / "lake") + "/reports"
+
+
+def test_aws_mode_builds_the_database_url_from_the_injected_rds_secret() -> None:
+    secret = (
+        '{"username": "puntored_admin", "password": "p@ss/w:rd", "host": "db.internal",'
+        ' "port": 5432, "dbname": "puntored", "engine": "postgres"}'
+    )
+    s = Settings(
+        mode="aws",
+        aws_region="us-east-1",
+        landing_uri="s3://landing",
+        lake_uri="s3://lake",
+        state_uri="s3://state",
+        athena_s3_staging_dir="s3://results/",
+        athena_s3_data_dir="s3://marts/",
+        database_secret=secret,
+    )
+    assert s.serving_database_url == (
+        "postgresql+psycopg://puntored_admin:p%40ss%2Fw%3Ard@db.internal:5432/puntored"
+    )
+    assert "p@ss" not in repr(s)  # the secret never shows in logs or tracebacks
+
+
+def test_a_malformed_database_secret_is_one_clear_error() -> None:
+    with pytest.raises(ValidationError, match="PUNTORED_DATABASE_SECRET must be the RDS secret"):
+        Settings(
+            mode="aws",
+            aws_region="us-east-1",
+            landing_uri="s3://landing",
+            lake_uri="s3://lake",
+            state_uri="s3://state",
+            athena_s3_staging_dir="s3://results/",
+            athena_s3_data_dir="s3://marts/",
+            database_secret='{"username": "x"}',
+        )

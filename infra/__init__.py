@@ -1,0 +1,1 @@
+"""The AWS CDK app (Python) of PuntoRed Analytics: ``python -m infra.app`` (``make infra``)."""
