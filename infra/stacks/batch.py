@@ -174,7 +174,7 @@ class BatchStack(cdk.Stack):
             default_arguments={
                 "--landing_uri": f"s3://{storage.landing.bucket_name}",
                 "--lake_uri": f"s3://{storage.lake.bucket_name}",
-                "--state_uri": f"s3://{storage.lake.bucket_name}/{STATE_PREFIX.rstrip('/')}",
+                "--state_uri": aws_settings(storage)["PUNTORED_STATE_URI"],
                 "--job-bookmark-option": "job-bookmark-disable",  # own bookmark (0201)
                 "--TempDir": f"{artifacts_uri}/glue/temp/",
                 "--enable-job-insights": "true",

@@ -126,13 +126,14 @@ class ObservabilityStack(cdk.Stack):
                 namespace=PIPELINE_METRICS_NAMESPACE,
                 metric_name="FreshnessLagHours",
                 statistic="Maximum",
-                period=cdk.Duration.hours(1),
+                # `puntored freshness` reports once per daily run: judge each day as a whole.
+                period=cdk.Duration.days(1),
             ),
             self.config.freshness_max_lag_hours,
             GT,
-            # No freshness report for 3 hours is itself stale.
+            # A day without a freshness report (the daily run never got there) is stale too.
             missing=cloudwatch.TreatMissingData.BREACHING,
-            periods=3,
+            periods=1,
             description="The newest landed day is older than expected (or nothing reported)",
         )
 

@@ -47,7 +47,8 @@ def test_aws_refusals_are_one_line_each_and_all_listed(monkeypatch: pytest.Monke
         "PUNTORED_ATHENA_S3_STAGING_DIR must be an s3:// URI in aws mode",
         "PUNTORED_ATHENA_S3_DATA_DIR must be an s3:// URI in aws mode",
         "PUNTORED_REPORTS_URI must be an s3:// URI in aws mode (got 'reports')",
-        "PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode",
+        "PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode "
+        "(or PUNTORED_DATABASE_SECRET hold the RDS secret)",
     ]
     assert str(error.value).splitlines() == error.value.problems
 

@@ -51,6 +51,8 @@ def test_pipeline_metrics_use_the_team_contract(alarms) -> None:
     stale = alarms["puntored-prod-marts-stale"]
     assert (stale["Namespace"], stale["MetricName"]) == ("PuntoRed/Pipeline", "FreshnessLagHours")
     assert stale["TreatMissingData"] == "breaching"  # no report is stale too
+    # One report per daily run: a day-long period, so the hours between runs are not "missing".
+    assert (stale["Period"], stale["EvaluationPeriods"]) == (86400, 1)
     assert stale["Threshold"] == PROD.freshness_max_lag_hours
     failed = alarms["puntored-prod-stage-failed-transform"]
     assert (failed["Namespace"], failed["MetricName"]) == ("PuntoRed/Pipeline", "StageFailed")
