@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from api.caching import RenderedBody, TtlCache
 from api.errors import install_error_handlers
@@ -33,6 +34,14 @@ Daily and realtime metrics of the PuntoRed payments network, for each provider.
 * **Rate limit** per key (token bucket); over it you get 429 with `Retry-After`.
 * **CSV**: metrics endpoints answer `format=csv` or `Accept: text/csv`.
 """
+
+CORS_EXPOSED_HEADERS = (
+    "ETag",
+    "Retry-After",
+    "X-Total-Count",
+    "X-Next-Cursor",
+    "Content-Disposition",
+)
 
 TAGS = [
     {"name": "daily metrics", "description": "Daily marts (updated once a day by the sync)."},
@@ -87,4 +96,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (metrics, realtime, status, ops):
         app.include_router(module.router)
     docs.mount_docs(app)
+    _allow_cross_origin(app, state.settings.api_cors_origins)
     return app
+
+
+def _allow_cross_origin(app: FastAPI, origins: list[str]) -> None:
+    """CORS for a provider's own web app: only the configured origins (none by default)."""
+    if not origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET"],
+        allow_headers=["X-API-Key", "If-None-Match", "Accept"],
+        expose_headers=[*CORS_EXPOSED_HEADERS],
+        max_age=600,
+    )

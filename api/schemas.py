@@ -140,6 +140,15 @@ class RangeEnvelope(ApiModel):
     provider_id: str = Field(examples=["claro"])
     from_: date = Field(serialization_alias="from", examples=["2026-03-01"])
     to: date = Field(examples=["2026-03-31"])
+    default_range: str | None = Field(
+        default=None,
+        description="Set when `from` or `to` was omitted: how the range was chosen (default: "
+        "the last 30 days ending at the last landed day).",
+        examples=[
+            "'to' defaulted to the last landed day, 2026-03-31; 'from' defaulted to 30 "
+            "days ending at 'to', 2026-03-02"
+        ],
+    )
 
 
 class DailyMetrics(RangeEnvelope):

@@ -7,14 +7,16 @@ and the serving database must be PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 class Settings(BaseSettings):
@@ -46,6 +48,20 @@ class Settings(BaseSettings):
     api_rate_limit_per_second: float = 20.0
     api_rate_limit_burst: int = 100
     api_cache_ttl_seconds: float = 30.0
+    # Origins (scheme://host[:port]) whose browser apps may call the API; none by default.
+    # From the environment as JSON: PUNTORED_API_CORS_ORIGINS='["https://app.example.co"]'.
+    api_cors_origins: list[str] = []
+
+    @field_validator("api_cors_origins")
+    @classmethod
+    def _origins_are_exact(cls, origins: list[str]) -> list[str]:
+        bad = [origin for origin in origins if not _ORIGIN.fullmatch(origin)]
+        if bad:
+            raise ValueError(
+                f"PUNTORED_API_CORS_ORIGINS entries must be scheme://host[:port] with no path "
+                f"or wildcard; got {', '.join(bad)}"
+            )
+        return origins
 
     @model_validator(mode="after")
     def _refuse_local_defaults_in_aws(self) -> Settings:

@@ -30,6 +30,12 @@ def last_sync(session: Session) -> StageRun:
     return StageRun(row[0], row[1])
 
 
+def last_landed_day(session: Session) -> date | None:
+    """The newest day the landing job processed; before any landing, the newest synced day."""
+    landed = session.scalar(select(PipelineStatus.last_dt).where(PipelineStatus.stage == "land"))
+    return landed or session.scalar(select(func.max(SyncState.dt)))
+
+
 def latest_daily_dt(session: Session, provider_id: str) -> date | None:
     return session.scalar(
         select(func.max(ProviderDailyMetrics.dt)).where(
@@ -38,4 +44,11 @@ def latest_daily_dt(session: Session, provider_id: str) -> date | None:
     )
 
 
-__all__ = ["StageRun", "last_sync", "latest_daily_dt", "latest_window_start", "stage_runs"]
+__all__ = [
+    "StageRun",
+    "last_landed_day",
+    "last_sync",
+    "latest_daily_dt",
+    "latest_window_start",
+    "stage_runs",
+]
