@@ -13,7 +13,7 @@ from api.caching import RenderedBody, TtlCache
 from api.errors import install_error_handlers
 from api.observability import ApiMetrics, MetricsMiddleware
 from api.ratelimit import TokenBucketLimiter
-from api.routes import docs, metrics, ops, realtime, status
+from api.routes import docs, metrics, ops, realtime, reports, status
 from api.state import ApiState
 from puntored.settings import Settings, get_settings
 from serving.db import make_engine, session_factory
@@ -48,6 +48,7 @@ TAGS = [
     {"name": "realtime", "description": "1-minute event-time windows from the stream job."},
     {"name": "alerts", "description": "Alerts opened by the realtime processor."},
     {"name": "freshness", "description": "How current the numbers are."},
+    {"name": "reports", "description": "Daily reconciliation files (gzipped CSV) and totals."},
     {"name": "operations", "description": "Liveness, readiness, Prometheus metrics."},
 ]
 
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.api = state
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
-    for module in (metrics, realtime, status, ops):
+    for module in (metrics, realtime, status, reports, ops):
         app.include_router(module.router)
     docs.mount_docs(app)
     _allow_cross_origin(app, state.settings.api_cors_origins)

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
 
     # aws mode: where things live in production
     aws_region: str | None = None
+    aws_endpoint_url: str | None = None  # an emulator (moto server) for every AWS client
     landing_uri: str | None = None
     lake_uri: str | None = None
     athena_workgroup: str = "primary"
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     # Origins (scheme://host[:port]) whose browser apps may call the API; none by default.
     # From the environment as JSON: PUNTORED_API_CORS_ORIGINS='["https://app.example.co"]'.
     api_cors_origins: list[str] = []
+    report_url_ttl_seconds: int = 300  # aws mode: lifetime of a report's presigned S3 URL
 
     @field_validator("api_cors_origins")
     @classmethod
