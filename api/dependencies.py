@@ -69,6 +69,11 @@ def current_key(
     state: StateDep,
     presented: Annotated[str | None, Security(api_key_header)],
 ) -> AuthenticatedKey:
+    return authorize(session, state, presented)
+
+
+def authorize(session: Session, state: ApiState, presented: str | None) -> AuthenticatedKey:
+    """The active key ``presented`` (header or portal cookie), within its rate limit."""
     challenge = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
     if not presented:
         raise ApiProblem(401, "missing X-API-Key header", problem="unauthorized", headers=challenge)
