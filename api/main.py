@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.caching import RenderedBody, TtlCache
 from api.errors import install_error_handlers
 from api.observability import ApiMetrics, MetricsMiddleware
+from api.portal import mount_portal
 from api.ratelimit import TokenBucketLimiter
 from api.routes import docs, metrics, ops, realtime, reports, status
 from api.state import ApiState
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (metrics, realtime, status, reports, ops):
         app.include_router(module.router)
     docs.mount_docs(app)
+    mount_portal(app)
     _allow_cross_origin(app, state.settings.api_cors_origins)
     return app
 

@@ -5,27 +5,13 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
-from api_seed import ApiEnv, api_fixture  # noqa: F401
-from raw_lake import RawLake, random_events
+from api_seed import REPORT_DAYS, ApiEnv, api_fixture, write_reports  # noqa: F401
 from test_api_metrics import assert_problem
 
-from puntored.settings import Settings
-from serving.reports import REPORT_COLUMNS, run_reports
-
-REPORT_DAYS = [date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)]
-
-
-def write_reports(settings: Settings) -> None:
-    """Real reports (serving.reports) from a small seeded raw lake: claro, movistar, tigo."""
-    lake = RawLake(settings.lake_dir)
-    random_events(lake, REPORT_DAYS[0], len(REPORT_DAYS), 60, seed=5)
-    lake.write()
-    for day in REPORT_DAYS:
-        run_reports(settings, day)
+from serving.reports import REPORT_COLUMNS
 
 
 @pytest.fixture

@@ -1,0 +1,448 @@
+"""The provider portal's pages (``/portal``): server-rendered HTML, charts as inline SVG.
+
+Every page under ``/portal/providers/{provider_id}/`` goes through ``PortalProviderDep`` (the
+API's key check and isolation rule); the date range is read leniently (a bad value is shown as
+a message and the default range used), so a person never gets a JSON error in the browser.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from api.dependencies import DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS, SessionDep, StateDep, reading
+from api.formats import item_columns, render_csv
+from api.pagination import ClientQuery
+from api.portal import formatting, views
+from api.portal.session import (
+    COOKIE_NAME,
+    PortalKeyDep,
+    PortalProviderDep,
+    PortalSignInRequired,
+    check_key,
+    same_origin,
+    sign_in_response,
+    sign_out_response,
+)
+from api.queries.clients import client_daily, client_details, client_page, client_places
+from api.queries.freshness import last_landed_day, provider_freshness
+from api.queries.providers import all_providers, provider_name
+from api.report_files import download_name, find_report, presigned_url, read_chunks, report_days
+from api.routes.reports import report_day
+from api.schemas import ClientSort, ClientTotals
+
+TEMPLATES = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
+TEMPLATES.env.filters.update(formatting.FILTERS)
+PAGE_SIZE = 25
+CSV_PAGE = 1000
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+SECTIONS = (
+    ("overview", "Resumen", ""),
+    ("products", "Productos", "/products"),
+    ("points-of-sale", "Puntos de venta", "/points-of-sale"),
+    ("realtime", "Tiempo real", "/realtime"),
+    ("alerts", "Alertas", "/alerts"),
+    ("reports", "Reportes", "/reports"),
+)
+SORTS: dict[str, str] = {
+    "client_id": "Punto de venta",
+    "transactions": "Transacciones",
+    "approved": "Aprobadas",
+    "gross_amount": "Monto bruto",
+    "net_amount": "Monto neto",
+}
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    response = TEMPLATES.TemplateResponse(request, template, context, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _provider_context(
+    session: Session, provider_id: str, section: str, range_query: str = ""
+) -> dict[str, Any]:
+    """What every provider page shows around its content: name, sections, freshness."""
+    base = f"/portal/providers/{provider_id}"
+    return {
+        "signed_in": True,
+        "provider_id": provider_id,
+        "provider_name": provider_name(session, provider_id) or provider_id,
+        "section": section,
+        "sections": [
+            (key, label, f"{base}{path}{range_query if key in RANGED else ''}")
+            for key, label, path in SECTIONS
+        ],
+        "base": base,
+        "freshness": provider_freshness(session, provider_id, datetime.now(UTC)),
+    }
+
+
+RANGED = {"overview", "products", "points-of-sale"}
+
+
+# --- date range --------------------------------------------------------------------------
+
+
+def _parse_day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def chosen_period(
+    session: Session, from_: str | None, to: str | None
+) -> tuple[views.Period, str | None]:
+    """The range asked for, or the API's default (30 days ending at the last landed day), with
+    a message when what was asked for could not be used."""
+    last = last_landed_day(session) or (datetime.now(UTC) - timedelta(hours=5)).date()
+    start, end = _parse_day(from_), _parse_day(to)
+    error = None
+    if (from_ and start is None) or (to and end is None):
+        error = "Fecha no válida; se muestra el periodo predeterminado."
+        start = end = None
+    end = end or last
+    start = start or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if start > end:
+        error = "La fecha inicial es posterior a la final; se muestra el periodo predeterminado."
+        end, start = last, last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        error = f"El periodo máximo es de {MAX_RANGE_DAYS} días; se acortó."
+        start = end - timedelta(days=MAX_RANGE_DAYS - 1)
+    return views.Period(start, end), error
+
+
+def _range_context(period: views.Period, last: date | None) -> dict[str, Any]:
+    anchor = last or period.end
+    presets = [(f"{days} días", anchor - timedelta(days=days - 1), anchor) for days in (7, 30, 90)]
+    return {
+        "period": period,
+        "previous": period.previous(),
+        "presets": presets,
+        "range_query": f"?from={period.start}&to={period.end}",
+    }
+
+
+FromQuery = Annotated[str | None, Query(alias="from", max_length=20)]
+ToQuery = Annotated[str | None, Query(max_length=20)]
+
+
+# --- sign in / out -----------------------------------------------------------------------
+
+
+@router.get("")
+def portal_home(request: Request, session: SessionDep, state: StateDep) -> Response:
+    presented = request.cookies.get(COOKIE_NAME)
+    if not presented:
+        return RedirectResponse("/portal/sign-in", status_code=303)
+    try:
+        key = check_key(session, state, presented)
+    except PortalSignInRequired:
+        return RedirectResponse("/portal/sign-in", status_code=303)
+    return RedirectResponse(_home_of(key.provider_id), status_code=303)
+
+
+def _home_of(provider_id: str | None) -> str:
+    return f"/portal/providers/{provider_id}" if provider_id else "/portal/providers"
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request, salida: int | None = None) -> HTMLResponse:
+    notice = "Cerraste la sesión." if salida else None
+    return render(request, "sign_in.html", {"notice": notice, "error": None})
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request,
+    session: SessionDep,
+    state: StateDep,
+    api_key: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    if not same_origin(request):
+        return render(request, "sign_in.html", {"error": "Origen no permitido."}, status=403)
+    try:
+        key = check_key(session, state, api_key.strip())
+    except PortalSignInRequired:
+        error = "La clave no es válida o fue revocada."
+        return render(request, "sign_in.html", {"error": error, "notice": None}, status=401)
+    response = RedirectResponse(_home_of(key.provider_id), status_code=303)
+    return sign_in_response(response, request, api_key.strip())
+
+
+@router.post("/sign-out")
+def sign_out(request: Request) -> Response:
+    if not same_origin(request):
+        return render(request, "sign_in.html", {"error": "Origen no permitido."}, status=403)
+    return sign_out_response(RedirectResponse("/portal/sign-in?salida=1", status_code=303), request)
+
+
+@router.get("/providers")
+def provider_list(request: Request, key: PortalKeyDep, session: SessionDep) -> Response:
+    """An admin key chooses a provider; a provider key goes to its own."""
+    if not key.is_admin:
+        return RedirectResponse(_home_of(key.provider_id), status_code=303)
+    with reading(session):
+        providers = all_providers(session)
+    return render(request, "providers.html", {"providers": providers, "signed_in": True})
+
+
+# --- provider pages ----------------------------------------------------------------------
+
+
+@router.get("/providers/{provider_id}")
+def overview(
+    request: Request,
+    provider_id: PortalProviderDep,
+    session: SessionDep,
+    from_: FromQuery = None,
+    to: ToQuery = None,
+) -> HTMLResponse:
+    with reading(session):
+        period, error = chosen_period(session, from_, to)
+        rows = views.provider_days(session, provider_id, period)
+        before = views.provider_days(session, provider_id, period.previous())
+        context = _provider_context(session, provider_id, "overview", _query(period))
+        context |= _range_context(period, last_landed_day(session))
+    context |= {
+        "error": error,
+        "kpis": views.kpis(views.Totals.of(rows), views.Totals.of(before)),
+        "charts": views.daily_charts("daily", rows, period),
+        "title": "Resumen",
+    }
+    return render(request, "overview.html", context)
+
+
+def _query(period: views.Period) -> str:
+    return f"?from={period.start}&to={period.end}"
+
+
+@router.get("/providers/{provider_id}/products")
+def products(
+    request: Request,
+    provider_id: PortalProviderDep,
+    session: SessionDep,
+    from_: FromQuery = None,
+    to: ToQuery = None,
+) -> HTMLResponse:
+    with reading(session):
+        period, error = chosen_period(session, from_, to)
+        lines = views.product_lines(session, provider_id, period)
+        context = _provider_context(session, provider_id, "products", _query(period))
+        context |= _range_context(period, last_landed_day(session))
+    context |= {
+        "error": error,
+        "lines": lines,
+        "chart": views.products_chart(lines),
+        "title": "Productos",
+    }
+    return render(request, "products.html", context)
+
+
+def _client_query(
+    provider_id: str,
+    period: views.Period,
+    department: str | None,
+    city: str | None,
+    sort: str,
+) -> ClientQuery:
+    return ClientQuery(provider_id, period.start, period.end, None, department, city, sort)
+
+
+def _sort(value: str | None) -> ClientSort:
+    allowed: tuple[str, ...] = ClientSort.__args__  # type: ignore[attr-defined]
+    return value if value in allowed else "-gross_amount"  # type: ignore[return-value]
+
+
+PlaceQuery = Annotated[str | None, Query(max_length=100)]
+
+
+@router.get("/providers/{provider_id}/points-of-sale")
+def points_of_sale(
+    request: Request,
+    provider_id: PortalProviderDep,
+    session: SessionDep,
+    from_: FromQuery = None,
+    to: ToQuery = None,
+    department: PlaceQuery = None,
+    city: PlaceQuery = None,
+    sort: Annotated[str | None, Query(max_length=20)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    order = _sort(sort)
+    department, city = department or None, city or None
+    with reading(session):
+        period, error = chosen_period(session, from_, to)
+        query = _client_query(provider_id, period, department, city, order)
+        found = client_page(session, query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        places = client_places(session, provider_id, period.start, period.end)
+        context = _provider_context(session, provider_id, "points-of-sale", _query(period))
+        context |= _range_context(period, last_landed_day(session))
+    filters = {"department": department or "", "city": city or "", "sort": order}
+    pages = max(1, -(-found.total // PAGE_SIZE))
+    context |= {
+        "error": error,
+        "rows": [ClientTotals.model_validate(row) for row in found.rows],
+        "total": found.total,
+        "page": min(page, pages),
+        "pages": pages,
+        "filters": filters,
+        "departments": sorted({p.department for p in places}),
+        "cities": sorted({p.city for p in places if not department or p.department == department}),
+        "sorts": SORTS,
+        "title": "Puntos de venta",
+    }
+    return render(request, "points_of_sale.html", context)
+
+
+@router.get("/providers/{provider_id}/points-of-sale.csv")
+def points_of_sale_csv(
+    provider_id: PortalProviderDep,
+    session: SessionDep,
+    from_: FromQuery = None,
+    to: ToQuery = None,
+    department: PlaceQuery = None,
+    city: PlaceQuery = None,
+    sort: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    """Every matching point of sale (not just the page shown), the API's CSV columns."""
+    with reading(session):
+        period, _ = chosen_period(session, from_, to)
+        query = _client_query(provider_id, period, department or None, city or None, _sort(sort))
+        rows, offset = [], 0
+        while True:
+            found = client_page(session, query, CSV_PAGE, offset)
+            rows += found.rows
+            offset += CSV_PAGE
+            if offset >= found.total:
+                break
+    items = [ClientTotals.model_validate(row) for row in rows]
+    name = f"{provider_id}-puntos-de-venta-{period.start}-{period.end}.csv"
+    body = render_csv(items, item_columns(ClientTotals, ["client_id"]), name, {})
+    headers = {**dict(body.headers), "Cache-Control": "no-store"}
+    return Response(body.content, media_type=body.media_type, headers=headers)
+
+
+@router.get("/providers/{provider_id}/points-of-sale/{client_id}")
+def point_of_sale(
+    request: Request,
+    provider_id: PortalProviderDep,
+    client_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_\-]{1,64}$")],
+    session: SessionDep,
+    from_: FromQuery = None,
+    to: ToQuery = None,
+) -> HTMLResponse:
+    with reading(session):
+        period, error = chosen_period(session, from_, to)
+        details = client_details(session, client_id)
+        daily = client_daily(session, provider_id, client_id, period.start, period.end)
+        context = _provider_context(session, provider_id, "points-of-sale", _query(period))
+        context |= _range_context(period, last_landed_day(session))
+    rows = [views.ClientDay.model_validate(row) for row in daily]
+    status = 200 if details is not None else 404
+    context |= {
+        "error": error,
+        "client": details,
+        "client_id": client_id,
+        "totals": views.Totals.of(rows),
+        "charts": views.daily_charts("client", rows, period)[:2],
+        "title": f"Punto de venta {client_id}",
+    }
+    return render(request, "point_of_sale.html", context, status=status)
+
+
+@router.get("/providers/{provider_id}/realtime")
+def realtime(request: Request, provider_id: PortalProviderDep, session: SessionDep) -> Response:
+    with reading(session):
+        panel = views.realtime_panel(session, provider_id)
+        context = _provider_context(session, provider_id, "realtime")
+    context |= {"panel": panel, "title": "Tiempo real"}
+    return render(request, "realtime.html", context)
+
+
+@router.get("/providers/{provider_id}/realtime/panel")
+def realtime_panel(
+    request: Request, provider_id: PortalProviderDep, session: SessionDep
+) -> Response:
+    """The realtime page's live part, fetched again every 15 s by portal.js."""
+    with reading(session):
+        panel = views.realtime_panel(session, provider_id)
+        freshness = provider_freshness(session, provider_id, datetime.now(UTC))
+    context = {"panel": panel, "provider_id": provider_id, "freshness": freshness}
+    return render(request, "realtime_panel.html", context)
+
+
+@router.get("/providers/{provider_id}/alerts")
+def alerts(
+    request: Request,
+    provider_id: PortalProviderDep,
+    session: SessionDep,
+    status: Annotated[str | None, Query(max_length=10)] = None,
+) -> HTMLResponse:
+    chosen = status if status in views.STATUSES else None
+    with reading(session):
+        rows = views.alert_rows(session, provider_id, chosen)
+        context = _provider_context(session, provider_id, "alerts")
+    context |= {"alerts": rows, "status": chosen, "title": "Alertas"}
+    context |= {"types": views.ALERT_TYPES, "severities": views.SEVERITIES}
+    context |= {"statuses": views.STATUSES}
+    return render(request, "alerts.html", context)
+
+
+@router.get("/providers/{provider_id}/reports")
+def reports(
+    request: Request, provider_id: PortalProviderDep, session: SessionDep, state: StateDep
+) -> HTMLResponse:
+    days = []
+    for dt in report_days(state.settings, provider_id):
+        report = find_report(state.settings, provider_id, dt)
+        if report is not None:
+            days.append(report_day(report))
+    with reading(session):
+        context = _provider_context(session, provider_id, "reports")
+    context |= {"reports": days, "title": "Reportes de conciliación"}
+    return render(request, "reports.html", context)
+
+
+@router.get("/providers/{provider_id}/reports/{dt}/download")
+def report_download(
+    request: Request, provider_id: PortalProviderDep, dt: str, session: SessionDep, state: StateDep
+) -> Response:
+    day = _parse_day(dt)
+    report = find_report(state.settings, provider_id, day) if day else None
+    if report is None:
+        with reading(session):
+            context = _provider_context(session, provider_id, "reports")
+        context |= {"title": "Reporte no encontrado", "message": f"No hay reporte del {dt}."}
+        return render(request, "error.html", context, status=404)
+    if state.settings.mode == "aws":  # the browser goes to S3; no key travels with it
+        return RedirectResponse(presigned_url(state.settings, report).url, status_code=303)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{download_name(report)}"',
+        "Content-Length": str(report.size_bytes),
+        "Cache-Control": "no-store",
+    }
+    return StreamingResponse(
+        read_chunks(state.settings, report), media_type="application/gzip", headers=headers
+    )
