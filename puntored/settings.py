@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     # From the environment as JSON: PUNTORED_API_CORS_ORIGINS='["https://app.example.co"]'.
     api_cors_origins: list[str] = []
     report_url_ttl_seconds: int = 300  # aws mode: lifetime of a report's presigned S3 URL
+    portal_refresh_seconds: int = 15  # the portal's realtime page reloads its panel this often
 
     @field_validator("api_cors_origins")
     @classmethod

@@ -11,6 +11,7 @@ from pathlib import Path
 from api_seed import ApiEnv, build_env, write_reports
 from live_server import serve
 
+from api.main import create_app
 from serving.db import make_engine, transaction
 from serving.models import Alert
 
@@ -50,5 +51,7 @@ def portal_env(root: Path) -> Iterator[PortalEnv]:
     for env in build_env(f"sqlite:///{root / 'serving.sqlite'}", root / "data"):
         write_reports(env.settings)
         add_recent_alert(env)
-        with serve(env.client.app) as base_url:  # type: ignore[arg-type]
+        # The realtime page refreshes every second here (15 s by default).
+        app = create_app(env.settings.model_copy(update={"portal_refresh_seconds": 1}))
+        with serve(app) as base_url:
             yield PortalEnv(env, base_url)

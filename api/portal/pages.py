@@ -289,18 +289,20 @@ def points_of_sale(
     city: PlaceQuery = None,
     sort: Annotated[str | None, Query(max_length=20)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
 ) -> HTMLResponse:
     order = _sort(sort)
     department, city = department or None, city or None
     with reading(session):
         period, error = chosen_period(session, from_, to)
         query = _client_query(provider_id, period, department, city, order)
-        found = client_page(session, query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        found = client_page(session, query, page_size, (page - 1) * page_size)
         places = client_places(session, provider_id, period.start, period.end)
         context = _provider_context(session, provider_id, "points-of-sale", _query(period))
         context |= _range_context(period, last_landed_day(session))
     filters = {"department": department or "", "city": city or "", "sort": order}
-    pages = max(1, -(-found.total // PAGE_SIZE))
+    filters["page_size"] = str(page_size) if page_size != PAGE_SIZE else ""
+    pages = max(1, -(-found.total // page_size))
     context |= {
         "error": error,
         "rows": [ClientTotals.model_validate(row) for row in found.rows],
@@ -373,11 +375,14 @@ def point_of_sale(
 
 
 @router.get("/providers/{provider_id}/realtime")
-def realtime(request: Request, provider_id: PortalProviderDep, session: SessionDep) -> Response:
+def realtime(
+    request: Request, provider_id: PortalProviderDep, session: SessionDep, state: StateDep
+) -> Response:
     with reading(session):
         panel = views.realtime_panel(session, provider_id)
         context = _provider_context(session, provider_id, "realtime")
-    context |= {"panel": panel, "title": "Tiempo real"}
+    refresh = state.settings.portal_refresh_seconds
+    context |= {"panel": panel, "title": "Tiempo real", "refresh_seconds": refresh}
     return render(request, "realtime.html", context)
 
 
