@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -73,5 +74,9 @@ def test_openapi_documents_every_endpoint_with_descriptions_and_examples(tmp_pat
     daily = paths["/v1/providers/{provider_id}/metrics/daily"]["get"]
     assert "text/csv" in daily["responses"]["200"]["content"]
     assert all(p["schema"].get("examples") for p in daily["parameters"] if p["required"])
+    refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(schema))
+    assert refs and set(refs) <= set(schema["components"]["schemas"]), "a $ref points nowhere"
+    report = paths["/v1/providers/{provider_id}/reports/{dt}"]["get"]["responses"]["200"]
+    assert set(report["content"]) == {"application/gzip", "application/json"}
     money = schema["components"]["schemas"]["DailyRow"]["properties"]["gross_amount"]
     assert money["type"] == "string" and money["examples"]

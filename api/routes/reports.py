@@ -89,12 +89,10 @@ def report_summary(
     response_model=None,
     responses={
         200: {
+            "model": ReportLink,  # the application/json alternative
             "description": "Locally: the gzipped CSV, streamed. In aws mode: a JSON "
             "`ReportLink` with a short-lived presigned S3 URL of the same file.",
-            "content": {
-                GZIP_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-                "application/json": {"schema": {"$ref": "#/components/schemas/ReportLink"}},
-            },
+            "content": {GZIP_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
         },
     },
 )
