@@ -29,7 +29,8 @@ flink-venv: $(FLINK_VENV)/.installed
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy puntored glue serving api streaming
+	$(VENV)/bin/mypy puntored
+	$(VENV)/bin/lint-imports
 	# The dbt templater opens the DuckDB warehouse: give it a data root that exists.
 	mkdir -p $${PUNTORED_DATA_DIR:-data}
 	PUNTORED_DATA_DIR=$${PUNTORED_DATA_DIR:-data} $(VENV)/bin/sqlfluff lint models tests/dbt

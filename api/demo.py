@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from api.auth.manage import create_api_key
+from puntored.api.auth.manage import create_api_key
 from puntored.settings import Settings
 
 

@@ -17,12 +17,12 @@ from fastapi.security import APIKeyHeader
 from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
-from api.auth.keys import AuthenticatedKey, authenticate
-from api.errors import ApiProblem
-from api.queries.freshness import last_landed_day
-from api.queries.providers import provider_exists
-from api.ratelimit import retry_after_header
-from api.state import ApiState
+from puntored.api.auth.keys import AuthenticatedKey, authenticate
+from puntored.api.errors import ApiProblem
+from puntored.api.queries.freshness import last_landed_day
+from puntored.api.queries.providers import provider_exists
+from puntored.api.ratelimit import retry_after_header
+from puntored.api.state import ApiState
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 30

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
-from api.caching import RenderedBody, render
+from puntored.api.caching import RenderedBody, render
 
 JSON_MEDIA_TYPE = "application/json"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"

@@ -9,16 +9,16 @@ from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.caching import RenderedBody, TtlCache
-from api.errors import install_error_handlers
-from api.observability import ApiMetrics, MetricsMiddleware
-from api.portal import mount_portal
-from api.ratelimit import TokenBucketLimiter
-from api.routes import docs, metrics, ops, realtime, reports, status
-from api.state import ApiState
+from puntored.api.caching import RenderedBody, TtlCache
+from puntored.api.errors import install_error_handlers
+from puntored.api.observability import ApiMetrics, MetricsMiddleware
+from puntored.api.portal import mount_portal
+from puntored.api.ratelimit import TokenBucketLimiter
+from puntored.api.routes import docs, metrics, ops, realtime, reports, status
+from puntored.api.state import ApiState
+from puntored.database.engine import make_engine, session_factory
+from puntored.database.migrate import alembic_config
 from puntored.settings import Settings, get_settings
-from serving.db import make_engine, session_factory
-from serving.migrate import alembic_config
 
 DESCRIPTION = """
 Daily and realtime metrics of the PuntoRed payments network, for each provider.

@@ -15,7 +15,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from api.errors import ApiProblem
+from puntored.api.errors import ApiProblem
 
 MAX_OFFSET = 10_000_000
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from serving.db import as_utc
+from puntored.database.engine import as_utc
 
 CENT = Decimal("0.01")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvicorn
 from fastapi import FastAPI
 
-from api.main import create_app
+from puntored.api.main import create_app
 
 
 def app_from_settings() -> FastAPI:
@@ -15,7 +15,7 @@ def app_from_settings() -> FastAPI:
 
 def run_server(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     uvicorn.run(
-        "api.server:app_from_settings",
+        "puntored.api.server:app_from_settings",
         factory=True,
         host=host,
         port=port,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.caching import RenderedBody, TtlCache
-from api.observability import ApiMetrics
-from api.ratelimit import TokenBucketLimiter
+from puntored.api.caching import RenderedBody, TtlCache
+from puntored.api.observability import ApiMetrics
+from puntored.api.ratelimit import TokenBucketLimiter
 from puntored.settings import Settings
 
 

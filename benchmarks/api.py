@@ -7,7 +7,7 @@ load from a second process.
    ``generate_series``: daily and product rows for every day, point-of-sale rows for a
    subset of the 5,000 points of sale per provider per day, a day of realtime windows and
    alerts. The database is dropped at the end.
-2. Starts ``uvicorn api.server:app_from_settings`` (one worker) in a subprocess.
+2. Starts ``uvicorn puntored.api.server:app_from_settings`` (one worker) in a subprocess.
 3. For each endpoint, a second process sends requests at a fixed rate (open loop: a request
    is sent at its scheduled time whether or not earlier ones have returned; latency is measured
    from the scheduled time, so queueing counts) for ``--seconds``, with random providers and
@@ -147,8 +147,8 @@ def load_year(url: str) -> dict[str, float]:
     from rich.progress import Progress
     from sqlalchemy import text
 
-    from serving.db import make_engine
-    from serving.migrate import upgrade
+    from puntored.database.engine import make_engine
+    from puntored.database.migrate import upgrade
 
     upgrade(url)
     engine = make_engine(url)
@@ -184,9 +184,9 @@ def load_year(url: str) -> dict[str, float]:
 def create_keys(url: str) -> dict[str, str]:
     from sqlalchemy import select
 
-    from api.auth.keys import create_key
-    from serving.db import make_engine, transaction
-    from serving.models import Provider
+    from puntored.api.auth.keys import create_key
+    from puntored.database.engine import make_engine, transaction
+    from puntored.database.models import Provider
 
     engine = make_engine(url)
     with transaction(engine) as session:
@@ -211,7 +211,7 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
         "PYTHONPATH": str(ROOT),
     }
     command = [
-        sys.executable, "-m", "uvicorn", "api.server:app_from_settings", "--factory",
+        sys.executable, "-m", "uvicorn", "puntored.api.server:app_from_settings", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=ROOT)

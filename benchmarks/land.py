@@ -24,9 +24,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from glue.landing.session import local_session
 from puntored.contract.dbt import raw_transactions_columns
-from puntored.landing import run_landing
+from puntored.glue.landing.local import run_landing
+from puntored.glue.landing.session import local_session
 from puntored.reference.load import load_reference
 from puntored.settings import Settings
 

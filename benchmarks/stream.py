@@ -27,13 +27,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from puntored.database.engine import make_engine, transaction
+from puntored.database.migrate import upgrade
+from puntored.database.models import RealtimeProviderMinute
 from puntored.settings import PROJECT_ROOT, Settings
-from serving.db import make_engine, transaction
-from serving.migrate import upgrade
-from serving.models import RealtimeProviderMinute
-from streaming.events import event_line, sale
-from streaming.flink_job.config import local_property_groups
-from streaming.runner import flink_python, run_stream
+from puntored.streaming.events import event_line, sale
+from puntored.streaming.flink_job.config import local_property_groups
+from puntored.streaming.runner import flink_python, run_stream
 
 PROVIDERS = [f"prov{i:02d}" for i in range(12)]
 STATUSES = ["approved"] * 90 + ["rejected"] * 7 + ["failed"] * 3
@@ -70,7 +70,13 @@ def timed_flink_run(root: Path, lines: list[str], python: Path) -> tuple[float, 
     groups = local_property_groups(source, sink, checkpoints)
     groups[1]["PropertyMap"]["monitor.interval.seconds"] = "0"  # bounded read
     properties.write_text(json.dumps(groups))
-    command = [str(python), "-m", "streaming.flink_job.main", "--properties", str(properties)]
+    command = [
+        str(python),
+        "-m",
+        "puntored.streaming.flink_job.main",
+        "--properties",
+        str(properties),
+    ]
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     started = time.perf_counter()
     subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)

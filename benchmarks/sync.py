@@ -27,13 +27,12 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from mart_builder import build_marts  # noqa: E402
-
-import serving.sync.run as sync_run  # noqa: E402
+import puntored.serving.sync.run as sync_run  # noqa: E402
+from puntored.database.migrate import upgrade  # noqa: E402
+from puntored.serving.sync import run_sync  # noqa: E402
+from puntored.serving.sync.warehouse import DuckDBWarehouse  # noqa: E402
 from puntored.settings import Settings  # noqa: E402
-from serving.migrate import upgrade  # noqa: E402
-from serving.sync import run_sync  # noqa: E402
-from serving.sync.warehouse import DuckDBWarehouse  # noqa: E402
+from tests.support.mart_builder import build_marts  # noqa: E402
 
 PHASES: dict[str, float] = {}
 

@@ -7,6 +7,7 @@ keeps them equal. Partitions are not registered: ``dt`` uses partition projectio
 
 from __future__ import annotations
 
+from puntored.contract.lake import PARTITION_COLUMN, RAW_QUARANTINE, RAW_TRANSACTIONS
 from puntored.contract.transaction import LAKE_METADATA_FIELDS, TRANSACTION_FIELDS, FieldType
 
 _HIVE_TYPES = {
@@ -24,18 +25,18 @@ def _table(name: str, columns: list[tuple[str, str]], location: str, comment: st
 CREATE EXTERNAL TABLE IF NOT EXISTS `{name}` (
 {body}
 )
-PARTITIONED BY (`dt` date)
+PARTITIONED BY (`{PARTITION_COLUMN}` date)
 STORED AS PARQUET
 LOCATION '{location}'
 TBLPROPERTIES (
   'parquet.compression' = 'ZSTD',
   'projection.enabled' = 'true',
-  'projection.dt.type' = 'date',
-  'projection.dt.format' = 'yyyy-MM-dd',
-  'projection.dt.range' = '{PROJECTION_RANGE}',
-  'projection.dt.interval' = '1',
-  'projection.dt.interval.unit' = 'DAYS',
-  'storage.location.template' = '{location}dt=${{dt}}/'
+  'projection.{PARTITION_COLUMN}.type' = 'date',
+  'projection.{PARTITION_COLUMN}.format' = 'yyyy-MM-dd',
+  'projection.{PARTITION_COLUMN}.range' = '{PROJECTION_RANGE}',
+  'projection.{PARTITION_COLUMN}.interval' = '1',
+  'projection.{PARTITION_COLUMN}.interval.unit' = 'DAYS',
+  'storage.location.template' = '{location}{PARTITION_COLUMN}=${{{PARTITION_COLUMN}}}/'
 );
 """
 
@@ -44,9 +45,9 @@ def raw_transactions_ddl(lake_uri: str = "${lake_uri}") -> str:
     fields = TRANSACTION_FIELDS + LAKE_METADATA_FIELDS
     columns = [(f.name, _HIVE_TYPES[f.type]) for f in fields]
     return _table(
-        "transactions",
+        RAW_TRANSACTIONS.name,
         columns,
-        f"{lake_uri}/raw/transactions/",
+        RAW_TRANSACTIONS.location(lake_uri) + "/",
         "raw.transactions: one row per transaction_id; dt = Bogota day of event_at",
     )
 
@@ -59,8 +60,8 @@ def raw_quarantine_ddl(lake_uri: str = "${lake_uri}") -> str:
         ("ingested_at", "timestamp"),
     ]
     return _table(
-        "quarantine",
+        RAW_QUARANTINE.name,
         columns,
-        f"{lake_uri}/raw/quarantine/",
+        RAW_QUARANTINE.location(lake_uri) + "/",
         "raw.quarantine: rejected lines and unreadable files; dt = arrival day (Bogota)",
     )

@@ -9,7 +9,7 @@ Locally the same arguments are parsed with argparse and a ``local[*]`` session i
 
 Deploy with ``glue/`` and ``puntored/`` zipped as ``--extra-py-files`` (with ``seeds/``).
 
-The work itself is ``glue.landing.run.land``: pure DataFrame functions the tests exercise.
+The work itself is ``puntored.glue.landing.run.land``: pure DataFrame functions the tests exercise.
 Job bookmarks: Glue bookmarks track DynamicFrame sources only; this job reads text lines
 with Spark, so it keeps its own bookmark of processed files under ``--state_uri``
 (docs/decisions/0201-own-bookmark-and-partition-projection.md).
@@ -22,12 +22,12 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # local runs from a checkout
 
-if TYPE_CHECKING:
-    from glue.landing.run import LandingConfig
+from puntored.glue.landing.config import LandingConfig, build_config
+from puntored.glue.landing.run import land
+from puntored.glue.landing.session import JOB_CONF, local_session
 
 REQUIRED = ["landing_uri", "lake_uri", "state_uri"]
 OPTIONAL = ["from_date", "to_date", "reprocess"]
@@ -50,22 +50,16 @@ def _local_arguments(argv: list[str]) -> dict[str, str]:
 
 
 def _config(arguments: dict[str, str]) -> LandingConfig:
-    from glue.landing.run import LandingConfig
-    from puntored.reference.load import load_reference
-
     for name in REQUIRED:
         if arguments[name].startswith("s3://"):
             raise SystemExit(
                 f"--{name} {arguments[name]}: S3 paths are not supported yet by the file "
                 "discovery/swap step (see docs/landing.md); mount or sync the bucket"
             )
-    reference = load_reference()
-    return LandingConfig(
-        landing_dir=Path(arguments["landing_uri"]),
-        lake_dir=Path(arguments["lake_uri"]),
-        state_dir=Path(arguments["state_uri"]),
-        providers=frozenset(p.provider_id for p in reference.providers),
-        product_provider=reference.product_provider(),
+    return build_config(
+        arguments["landing_uri"],
+        arguments["lake_uri"],
+        arguments["state_uri"],
         first=date.fromisoformat(arguments["from_date"]) if "from_date" in arguments else None,
         last=date.fromisoformat(arguments["to_date"]) if "to_date" in arguments else None,
         reprocess=arguments.get("reprocess", "false").lower() == "true",
@@ -73,15 +67,10 @@ def _config(arguments: dict[str, str]) -> LandingConfig:
 
 
 def main(argv: list[str]) -> None:
-    from glue.landing.run import land
-    from glue.landing.session import JOB_CONF
-
     try:
         from awsglue.context import GlueContext
         from awsglue.job import Job
     except ImportError:
-        from glue.landing.session import local_session
-
         result = land(local_session(), _config(_local_arguments(argv)))
     else:
         from pyspark.context import SparkContext

@@ -7,13 +7,24 @@ fixed by running ``puntored daily`` again.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from puntored.contract.lake import partition_day
+from puntored.database.engine import make_engine
+from puntored.database.migrate import current_revision, upgrade
+from puntored.database.pipeline_status import record_stage
 from puntored.errors import PuntoredError
+from puntored.generator import GenerateOptions, StreamOptions, generate_landing, generate_stream
+from puntored.glue.landing.local import run_landing
+from puntored.serving.reports import run_reports
+from puntored.serving.sync import run_sync
 from puntored.settings import Settings
+from puntored.streaming.runner import run_stream
+from puntored.transform.dbt_runner import run_transform
 
 
 @dataclass(frozen=True)
@@ -53,23 +64,20 @@ def run_stages(
 
 
 def migrate(settings: Settings) -> str:
-    from serving.migrate import current_revision, upgrade
-
     upgrade(settings.serving_database_url)
     return f"serving schema at revision {current_revision(settings.serving_database_url)}"
 
 
 def _newest_landed_day(settings: Settings) -> date | None:
     """The newest ``dt=YYYY-MM-DD`` partition of raw.transactions."""
-    folders = settings.raw_transactions_dir.glob("dt=*")
-    return max((date.fromisoformat(f.name[3:]) for f in folders if f.is_dir()), default=None)
+    root = settings.raw_transactions_dir
+    folders = root.iterdir() if root.is_dir() else iter(())
+    days = (partition_day(f.name) for f in folders if f.is_dir())
+    return max((day for day in days if day is not None), default=None)
 
 
 def _record(settings: Settings, stage: str, last_dt: date | None, summary: str) -> None:
     """Tell /freshness how current this stage is (pipeline_status in the serving DB)."""
-    from serving.db import make_engine
-    from serving.pipeline_status import record_stage
-
     engine = make_engine(settings.serving_database_url)
     try:
         record_stage(engine, stage, last_dt, {"summary": summary})
@@ -78,24 +86,18 @@ def _record(settings: Settings, stage: str, last_dt: date | None, summary: str) 
 
 
 def land(settings: Settings, first: date | None = None, last: date | None = None) -> str:
-    from puntored.landing import run_landing
-
     summary = run_landing(settings, first, last).summary()
     _record(settings, "land", _newest_landed_day(settings), summary)
     return summary
 
 
 def transform(settings: Settings) -> str:
-    from puntored.transform.dbt_runner import run_transform
-
     summary = run_transform(settings).summary()
     _record(settings, "transform", _newest_landed_day(settings), summary)
     return summary
 
 
 def sync(settings: Settings) -> str:
-    from serving.sync import run_sync
-
     result = run_sync(settings)
     return (
         f"{result.partitions_written} partitions, {result.rows_written:,} rows written"
@@ -105,8 +107,6 @@ def sync(settings: Settings) -> str:
 
 
 def reports(settings: Settings, days: list[date]) -> str:
-    from serving.reports import run_reports
-
     files = 0
     for day in days:
         files += len(run_reports(settings, day).reports)
@@ -125,8 +125,6 @@ def daily_stages(settings: Settings, day: date) -> list[Stage]:
 
 
 def generate(settings: Settings, start: date, days: int, seed: int) -> str:
-    from puntored.generator import GenerateOptions, generate_landing
-
     result = generate_landing(settings, GenerateOptions(start=start, days=days, seed=seed))
     expected = result.manifest["expected"]
     return (
@@ -138,11 +136,6 @@ def generate(settings: Settings, start: date, days: int, seed: int) -> str:
 
 def realtime_replay(settings: Settings, seconds: float, rate: float) -> str:
     """Replay live events at ``rate``/s while the Flink job and the processor run."""
-    import threading
-
-    from puntored.generator import StreamOptions, generate_stream
-    from streaming.runner import run_stream
-
     replay = threading.Thread(
         target=generate_stream,
         args=(settings, StreamOptions(rate=rate, duration_s=seconds)),

@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from puntored.contract.lake import RAW_TRANSACTIONS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
@@ -95,7 +97,7 @@ class Settings(BaseSettings):
     @property
     def raw_transactions_dir(self) -> Path:
         """The landed raw.transactions table: ``dt=YYYY-MM-DD`` partitions of Parquet."""
-        return self.lake_dir / "raw" / "transactions"
+        return self.lake_dir / RAW_TRANSACTIONS.relative
 
     @property
     def stream_dir(self) -> Path:
@@ -108,10 +110,6 @@ class Settings(BaseSettings):
     @property
     def duckdb_path(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
-
-    @property
-    def landing_location(self) -> str:
-        return self.landing_uri or str(self.landing_dir)
 
     @property
     def lake_location(self) -> str:

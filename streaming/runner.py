@@ -21,15 +21,15 @@ from pathlib import Path
 import structlog
 from sqlalchemy import delete
 
+from puntored.database.engine import make_engine, transaction
+from puntored.database.migrate import upgrade
+from puntored.database.models import PipelineStatus, RealtimeLateEvents
 from puntored.errors import PuntoredError
 from puntored.settings import PROJECT_ROOT, Settings
-from serving.db import make_engine, transaction
-from serving.migrate import upgrade
-from serving.models import PipelineStatus, RealtimeLateEvents
-from streaming.feeder import Feeder
-from streaming.flink_job.config import local_property_groups
-from streaming.processor.local_loop import ProcessorTotals, process_sink_once
-from streaming.processor.store import STAGE
+from puntored.streaming.feeder import Feeder
+from puntored.streaming.flink_job.config import local_property_groups
+from puntored.streaming.processor.local_loop import ProcessorTotals, process_sink_once
+from puntored.streaming.processor.store import STAGE
 
 log = structlog.get_logger("puntored.stream")
 
@@ -101,7 +101,7 @@ class FlinkJob:
     """The PyFlink job as a child process group (its mini-cluster JVM included)."""
 
     def __init__(self, settings: Settings, paths: StreamPaths, recover: Path | None) -> None:
-        command = [str(flink_python(settings)), "-m", "streaming.flink_job.main"]
+        command = [str(flink_python(settings)), "-m", "puntored.streaming.flink_job.main"]
         command += ["--properties", str(paths.properties)]
         if recover is not None:
             command += ["--recover", recover.resolve().as_uri()]

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from puntored.database.engine import as_utc
+from puntored.database.models import ApiKey, Provider
 from puntored.errors import PuntoredError
 from puntored.reference import load_reference
-from serving.db import as_utc
-from serving.models import ApiKey, Provider
 
 KEY_LABEL = "prk_"
 PREFIX_LENGTH = 12

@@ -8,9 +8,16 @@ from contextlib import contextmanager
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from api.auth.keys import ApiKeyError, CreatedKey, KeyInfo, create_key, list_keys, revoke_key
+from puntored.api.auth.keys import (
+    ApiKeyError,
+    CreatedKey,
+    KeyInfo,
+    create_key,
+    list_keys,
+    revoke_key,
+)
+from puntored.database.engine import make_engine, transaction
 from puntored.settings import Settings
-from serving.db import make_engine, transaction
 
 
 @contextmanager

@@ -8,8 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.portal.pages import render, router
-from api.portal.session import PortalDenied, PortalSignInRequired
+from puntored.api.portal.pages import render, router
+from puntored.api.portal.session import PortalDenied, PortalSignInRequired
 
 STATIC = Path(__file__).parent / "static"
 

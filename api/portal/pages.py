@@ -16,11 +16,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from api.dependencies import DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS, SessionDep, StateDep, reading
-from api.formats import item_columns, render_csv
-from api.pagination import ClientQuery
-from api.portal import formatting, views
-from api.portal.session import (
+from puntored.api.dependencies import (
+    DEFAULT_RANGE_DAYS,
+    MAX_RANGE_DAYS,
+    SessionDep,
+    StateDep,
+    reading,
+)
+from puntored.api.formats import item_columns, render_csv
+from puntored.api.pagination import ClientQuery
+from puntored.api.portal import formatting, views
+from puntored.api.portal.session import (
     COOKIE_NAME,
     PortalKeyDep,
     PortalProviderDep,
@@ -30,12 +36,18 @@ from api.portal.session import (
     sign_in_response,
     sign_out_response,
 )
-from api.queries.clients import client_daily, client_details, client_page, client_places
-from api.queries.freshness import last_landed_day, provider_freshness
-from api.queries.providers import all_providers, provider_name
-from api.report_files import download_name, find_report, presigned_url, read_chunks, report_days
-from api.routes.reports import report_day
-from api.schemas import ClientSort, ClientTotals
+from puntored.api.queries.clients import client_daily, client_details, client_page, client_places
+from puntored.api.queries.freshness import last_landed_day, provider_freshness
+from puntored.api.queries.providers import all_providers, provider_name
+from puntored.api.report_files import (
+    download_name,
+    find_report,
+    presigned_url,
+    read_chunks,
+    report_days,
+)
+from puntored.api.routes.reports import report_day
+from puntored.api.schemas import ClientSort, ClientTotals
 
 TEMPLATES = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
 TEMPLATES.env.filters.update(formatting.FILTERS)

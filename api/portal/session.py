@@ -14,10 +14,10 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response
 
-from api.auth.keys import AuthenticatedKey
-from api.dependencies import PROVIDER_ID_PATTERN, SessionDep, StateDep, authorize, reading
-from api.errors import ApiProblem
-from api.queries.providers import provider_exists
+from puntored.api.auth.keys import AuthenticatedKey
+from puntored.api.dependencies import PROVIDER_ID_PATTERN, SessionDep, StateDep, authorize, reading
+from puntored.api.errors import ApiProblem
+from puntored.api.queries.providers import provider_exists
 
 COOKIE_NAME = "puntored_portal_key"
 COOKIE_PATH = "/portal"

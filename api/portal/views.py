@@ -15,12 +15,12 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from api.portal import formatting as fmt
-from api.portal.charts import Chart, Point, bar_chart, line_chart
-from api.queries.alerts import provider_alerts
-from api.queries.daily import provider_daily, provider_product_daily
-from api.queries.realtime import provider_windows
-from api.schemas import (
+from puntored.api.portal import formatting as fmt
+from puntored.api.portal.charts import Chart, Point, bar_chart, line_chart
+from puntored.api.queries.alerts import provider_alerts
+from puntored.api.queries.daily import provider_daily, provider_product_daily
+from puntored.api.queries.realtime import provider_windows
+from puntored.api.schemas import (
     AlertOut,
     DailyMeasures,
     DailyRow,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from serving.models import Alert
+from puntored.database.models import Alert
 
 
 def provider_alerts_statement(provider_id: str, status: str | None, limit: int) -> Select[Any]:

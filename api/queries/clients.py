@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from api.pagination import ClientQuery
-from serving.models import Client, ProviderClientDailyMetrics
+from puntored.api.pagination import ClientQuery
+from puntored.database.models import Client, ProviderClientDailyMetrics
 
 SUMMED = (
     "transactions",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import RowMapping, Select, select
 from sqlalchemy.orm import Session
 
-from serving.models import ProviderDailyMetrics, ProviderProductDailyMetrics
+from puntored.database.models import ProviderDailyMetrics, ProviderProductDailyMetrics
 
 MEASURES = (
     "transactions",

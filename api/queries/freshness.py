@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.queries.realtime import latest_window_start
-from api.schemas import Freshness, as_utc
-from serving.models import PipelineStatus, ProviderDailyMetrics, SyncState
+from puntored.api.queries.realtime import latest_window_start
+from puntored.api.schemas import Freshness, as_utc
+from puntored.database.models import PipelineStatus, ProviderDailyMetrics, SyncState
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from serving.models import Provider
+from puntored.database.models import Provider
 
 
 def provider_exists(session: Session, provider_id: str) -> bool:

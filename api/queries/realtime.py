@@ -9,7 +9,11 @@ from typing import Any
 from sqlalchemy import RowMapping, Select, func, select
 from sqlalchemy.orm import Session
 
-from serving.models import RealtimeLateEvents, RealtimeProviderMinute, RealtimeProviderProductMinute
+from puntored.database.models import (
+    RealtimeLateEvents,
+    RealtimeProviderMinute,
+    RealtimeProviderProductMinute,
+)
 
 MEASURES = (
     "window_start",

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.caching import DAILY_CACHE_CONTROL, RenderedBody, conditional_response
-from api.dependencies import (
+from puntored.api.caching import DAILY_CACHE_CONTROL, RenderedBody, conditional_response
+from puntored.api.dependencies import (
     DateRangeDep,
     ProviderDep,
     SessionDep,
@@ -15,12 +15,12 @@ from api.dependencies import (
     reading,
     reject_unknown_query_params,
 )
-from api.formats import FormatDep, item_columns, render_csv, render_json
-from api.pagination import ClientQuery, decode_cursor, encode_cursor
-from api.queries.clients import client_page
-from api.queries.daily import provider_daily, provider_product_daily
-from api.routes.openapi import AUTHENTICATED_PROBLEMS, CSV_ALTERNATIVE
-from api.schemas import (
+from puntored.api.formats import FormatDep, item_columns, render_csv, render_json
+from puntored.api.pagination import ClientQuery, decode_cursor, encode_cursor
+from puntored.api.queries.clients import client_page
+from puntored.api.queries.daily import provider_daily, provider_product_daily
+from puntored.api.routes.openapi import AUTHENTICATED_PROBLEMS, CSV_ALTERNATIVE
+from puntored.api.schemas import (
     ClientMetrics,
     ClientSort,
     ClientTotals,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.errors import PROBLEM_MEDIA_TYPE
-from api.schemas import Problem
+from puntored.api.errors import PROBLEM_MEDIA_TYPE
+from puntored.api.schemas import Problem
 
 _PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 

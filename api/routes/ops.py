@@ -8,10 +8,10 @@ from fastapi import APIRouter, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.dependencies import StateDep
-from api.errors import ApiProblem
-from api.routes.openapi import problem_doc
-from api.schemas import Health, Ready
+from puntored.api.dependencies import StateDep
+from puntored.api.errors import ApiProblem
+from puntored.api.routes.openapi import problem_doc
+from puntored.api.schemas import Health, Ready
 
 router = APIRouter(tags=["operations"])
 

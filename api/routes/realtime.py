@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.caching import LIVE_CACHE_CONTROL, conditional_response
-from api.dependencies import ProviderDep, SessionDep, reading, reject_unknown_query_params
-from api.formats import FormatDep, item_columns, render_csv, render_json
-from api.queries.realtime import late_totals, product_windows, provider_windows
-from api.routes.openapi import AUTHENTICATED_PROBLEMS, CSV_ALTERNATIVE
-from api.schemas import (
+from puntored.api.caching import LIVE_CACHE_CONTROL, conditional_response
+from puntored.api.dependencies import ProviderDep, SessionDep, reading, reject_unknown_query_params
+from puntored.api.formats import FormatDep, item_columns, render_csv, render_json
+from puntored.api.queries.realtime import late_totals, product_windows, provider_windows
+from puntored.api.routes.openapi import AUTHENTICATED_PROBLEMS, CSV_ALTERNATIVE
+from puntored.api.schemas import (
     RealtimeMeasures,
     RealtimeProductWindow,
     RealtimeProductWindows,

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.caching import DAILY_CACHE_CONTROL, conditional_response
-from api.dependencies import IsoDate, ProviderDep, StateDep, reject_unknown_query_params
-from api.errors import ApiProblem
-from api.formats import render_json
-from api.report_files import (
+from puntored.api.caching import DAILY_CACHE_CONTROL, conditional_response
+from puntored.api.dependencies import IsoDate, ProviderDep, StateDep, reject_unknown_query_params
+from puntored.api.errors import ApiProblem
+from puntored.api.formats import render_json
+from puntored.api.report_files import (
     ReportFile,
     download_name,
     find_report,
@@ -19,8 +19,8 @@ from api.report_files import (
     read_chunks,
     report_days,
 )
-from api.routes.openapi import AUTHENTICATED_PROBLEMS, CONDITIONAL
-from api.schemas import ReportDay, ReportLink, Reports
+from puntored.api.routes.openapi import AUTHENTICATED_PROBLEMS, CONDITIONAL
+from puntored.api.schemas import ReportDay, ReportLink, Reports
 from puntored.settings import Settings
 
 GZIP_MEDIA_TYPE = "application/gzip"

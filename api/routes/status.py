@@ -7,13 +7,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.caching import LIVE_CACHE_CONTROL, conditional_response
-from api.dependencies import ProviderDep, SessionDep, reading, reject_unknown_query_params
-from api.formats import render_json
-from api.queries.alerts import provider_alerts
-from api.queries.freshness import provider_freshness
-from api.routes.openapi import AUTHENTICATED_PROBLEMS, CONDITIONAL
-from api.schemas import AlertOut, Alerts, Freshness
+from puntored.api.caching import LIVE_CACHE_CONTROL, conditional_response
+from puntored.api.dependencies import ProviderDep, SessionDep, reading, reject_unknown_query_params
+from puntored.api.formats import render_json
+from puntored.api.queries.alerts import provider_alerts
+from puntored.api.queries.freshness import (
+    provider_freshness,
+)
+from puntored.api.routes.openapi import AUTHENTICATED_PROBLEMS, CONDITIONAL
+from puntored.api.schemas import AlertOut, Alerts, Freshness
 
 router = APIRouter(
     prefix="/v1/providers/{provider_id}",

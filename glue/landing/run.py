@@ -10,18 +10,18 @@ import json
 import shutil
 import time
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from glue.landing import dedup, files, parse, validate, write
 from puntored.contract.transaction import field_names
 from puntored.errors import PuntoredError
+from puntored.glue.landing import dedup, files, parse, validate, write
+from puntored.glue.landing.config import LandingConfig
 
 RAW_COLUMNS = [*field_names(), "source_file", "ingested_at"]
 QUARANTINE_COLUMNS = ["raw_record", "reason", "source_file", "ingested_at"]
@@ -29,30 +29,6 @@ QUARANTINE_COLUMNS = ["raw_record", "reason", "source_file", "ingested_at"]
 
 class ConservationError(PuntoredError):
     """Records read do not equal landed + quarantined + duplicates: nothing was committed."""
-
-
-@dataclass(frozen=True)
-class LandingConfig:
-    landing_dir: Path
-    lake_dir: Path
-    state_dir: Path
-    providers: frozenset[str]
-    product_provider: Mapping[str, str]
-    first: date | None = None
-    last: date | None = None
-    reprocess: bool = False
-
-    @property
-    def transactions_dir(self) -> Path:
-        return self.lake_dir / "raw" / "transactions"
-
-    @property
-    def quarantine_dir(self) -> Path:
-        return self.lake_dir / "raw" / "quarantine"
-
-    @property
-    def bookmark_path(self) -> Path:
-        return self.state_dir / "land_bookmark.json"
 
 
 @dataclass

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from glue.landing.parse import CORRUPT, is_broken_json
 from puntored.contract.transaction import TRANSACTION_FIELDS, FieldType
+from puntored.glue.landing.parse import CORRUPT, is_broken_json
 
 BOGOTA = "America/Bogota"
 FUTURE_TOLERANCE = "INTERVAL 5 MINUTES"

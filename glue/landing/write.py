@@ -16,11 +16,13 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from puntored.contract.lake import partition_day, partition_name
+
 MAX_ROWS_PER_FILE = 2_000_000
 
 
 def partition_dir(table_dir: Path, day: date) -> Path:
-    return table_dir / f"dt={day.isoformat()}"
+    return table_dir / partition_name(day)
 
 
 def read_partitions(
@@ -51,7 +53,10 @@ def write_staged(frame: DataFrame, staging_dir: Path, sort_columns: list[str]) -
 
 
 def staged_days(staging_dir: Path) -> list[date]:
-    return sorted(date.fromisoformat(p.name[3:]) for p in staging_dir.glob("dt=*") if p.is_dir())
+    if not staging_dir.is_dir():
+        return []
+    days = (partition_day(p.name) for p in staging_dir.iterdir() if p.is_dir())
+    return sorted(day for day in days if day is not None)
 
 
 def count_staged(spark: SparkSession, staging_dir: Path) -> int:

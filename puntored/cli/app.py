@@ -1,9 +1,22 @@
-"""The ``puntored`` CLI. Each stage lives in its own module and registers its commands here."""
+"""The ``puntored`` CLI: every stage's commands, registered explicitly on one typer app."""
 
 from __future__ import annotations
 
 import typer
 
+from puntored.cli import (
+    daily,
+    db,
+    demo,
+    generate,
+    keys,
+    land,
+    reports,
+    serve,
+    stream,
+    sync,
+    transform,
+)
 from puntored.errors import PuntoredError
 from puntored.logging_setup import configure_logging
 
@@ -14,32 +27,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+# Stage commands at the top level (`puntored land`), groups under their name (`puntored db …`).
+for stage in (generate, land, transform, sync, reports, daily, stream, serve, demo):
+    app.add_typer(stage.commands)
+app.add_typer(db.commands, name="db")
+app.add_typer(keys.commands, name="keys")
+
 
 @app.callback()
 def _main(
     log_level: str = typer.Option("WARNING", help="Log level of the JSON logs on stderr."),
 ) -> None:
     configure_logging(log_level.upper())
-
-
-def _register() -> None:
-    # One import per stage; each module adds its commands to ``app``.
-    from puntored.cli import (
-        daily,  # noqa: F401
-        db,  # noqa: F401
-        demo,  # noqa: F401
-        generate,  # noqa: F401
-        keys,  # noqa: F401
-        land,  # noqa: F401
-        reports,  # noqa: F401
-        serve,  # noqa: F401
-        stream,  # noqa: F401
-        sync,  # noqa: F401
-        transform,  # noqa: F401
-    )
-
-
-_register()
 
 
 def main() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from puntored.cli.app import app
 from puntored.cli.arguments import parse_day
 from puntored.pipeline import StageOutcome, daily_stages, run_stages
 from puntored.settings import get_settings
+
+commands = typer.Typer()
 
 console = Console()
 
@@ -17,7 +18,7 @@ def print_outcome(outcome: StageOutcome) -> None:
     console.print(f"[green]✓[/] {outcome.name:<10} {outcome.seconds:6.1f} s  {outcome.summary}")
 
 
-@app.command()
+@commands.command()
 def daily(
     day: str = typer.Option(
         ..., "--date", help="The day whose landing files to process, YYYY-MM-DD."

@@ -5,16 +5,14 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from puntored.cli.app import app
+from puntored.database.migrate import current_revision, upgrade
 from puntored.settings import get_settings
-from serving.migrate import current_revision, upgrade
 
-db_app = typer.Typer(help="Serving database (PostgreSQL/SQLite) schema migrations.")
-app.add_typer(db_app, name="db")
+commands = typer.Typer(help="Serving database (PostgreSQL/SQLite) schema migrations.")
 console = Console()
 
 
-@db_app.command("upgrade")
+@commands.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target Alembic revision.")) -> None:
     """Apply the Alembic migrations to the serving database."""
     url = get_settings().serving_database_url
@@ -22,7 +20,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target Alembic revis
     console.print(f"serving database at revision [bold]{current_revision(url)}[/]")
 
 
-@db_app.command("current")
+@commands.command("current")
 def db_current() -> None:
     """Print the serving database's current Alembic revision."""
     console.print(current_revision(get_settings().serving_database_url) or "empty")

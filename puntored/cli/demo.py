@@ -7,16 +7,19 @@ from datetime import timedelta
 import typer
 from rich.console import Console
 
-from puntored.cli.app import app
+from puntored.api.demo import demo_access
+from puntored.api.server import run_server
 from puntored.cli.daily import print_outcome
 from puntored.generator.options import default_start
 from puntored.pipeline import demo_stages, run_stages
 from puntored.settings import get_settings
 
+commands = typer.Typer()
+
 console = Console()
 
 
-@app.command()
+@commands.command()
 def demo(
     days: int = typer.Option(3, min=1, max=31, help="Days of synthetic history to generate."),
     replay_seconds: float = typer.Option(
@@ -33,14 +36,10 @@ def demo(
     console.print(f"[bold]PuntoRed demo[/] — data root {settings.data_dir.resolve()}")
     run_stages(demo_stages(settings, start, days, replay_seconds), on_done=print_outcome)
 
-    from api.demo import demo_access
-
     last_day = start + timedelta(days=days - 1)
     access = demo_access(settings, provider, last_day, port=port)
     console.print(f"\nDemo API key for [bold]{provider}[/] (shown once): {access.key}")
     console.print(f"Try:\n  {access.example}")
     console.print(f"Docs: http://127.0.0.1:{port}/docs")
     if serve:
-        from api.server import run_server
-
         run_server(host="127.0.0.1", port=port, workers=1)

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from puntored.cli.app import app
 from puntored.generator import (
     FaultRates,
     GenerateOptions,
@@ -39,7 +38,10 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
-@app.command()
+commands = typer.Typer()
+
+
+@commands.command()
 def generate(
     days: int = typer.Option(3, help="Number of Bogota calendar days to generate."),
     start: str | None = typer.Option(

@@ -6,34 +6,29 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from puntored.cli.app import app
+from puntored.api.auth.manage import create_api_key, list_api_keys, revoke_api_key
 from puntored.settings import get_settings
 
-keys_app = typer.Typer(help="Provider API keys (stored hashed; a new key is shown once).")
-app.add_typer(keys_app, name="keys")
+commands = typer.Typer(help="Provider API keys (stored hashed; a new key is shown once).")
 console = Console()
 
 
-@keys_app.command("create")
+@commands.command("create")
 def keys_create(
     provider: str | None = typer.Option(None, "--provider", help="Provider the key may read."),
     admin: bool = typer.Option(False, "--admin", help="An admin key reads every provider."),
     name: str | None = typer.Option(None, "--name", help="A label to tell keys apart."),
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
-    from api.auth.manage import create_api_key
-
     created = create_api_key(get_settings(), provider, is_admin=admin, name=name)
     scope = "admin (all providers)" if created.info.is_admin else created.info.provider_id
     console.print(f"key id {created.info.key_id} for {scope}; store it now, it is not shown again:")
     typer.echo(created.key)
 
 
-@keys_app.command("list")
+@commands.command("list")
 def keys_list() -> None:
     """List keys (prefix, scope, created, last used, revoked); never the keys themselves."""
-    from api.auth.manage import list_api_keys
-
     table = Table("id", "prefix", "provider", "admin", "name", "created", "last used", "revoked")
     for key in list_api_keys(get_settings()):
         table.add_row(
@@ -49,13 +44,11 @@ def keys_list() -> None:
     console.print(table)
 
 
-@keys_app.command("revoke")
+@commands.command("revoke")
 def keys_revoke(
     key: str = typer.Argument(..., help="Key id (number) or prefix (prk_…) from `keys list`."),
 ) -> None:
     """Revoke a key: it gets 401 from then on."""
-    from api.auth.manage import revoke_api_key
-
     info = revoke_api_key(get_settings(), key)
     console.print(
         f"key {info.key_id} ({info.key_prefix}) revoked at {info.revoked_at:%Y-%m-%d %H:%M:%S} UTC"

@@ -6,15 +6,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from puntored.cli.app import app
 from puntored.cli.arguments import parse_day
-from puntored.landing import run_landing
+from puntored.glue.landing.local import run_landing
 from puntored.settings import get_settings
+
+commands = typer.Typer()
 
 console = Console()
 
 
-@app.command()
+@commands.command()
 def land(
     date_from: str | None = typer.Option(
         None, "--from", help="First arrival day of landing files to read (YYYY-MM-DD)."

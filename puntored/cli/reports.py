@@ -6,15 +6,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from puntored.cli.app import app
 from puntored.cli.arguments import parse_day
+from puntored.serving.reports import run_reports
 from puntored.settings import get_settings
-from serving.reports import run_reports
+
+commands = typer.Typer()
 
 console = Console()
 
 
-@app.command()
+@commands.command()
 def reports(
     day: str = typer.Option(..., "--date", help="The day (dt, YYYY-MM-DD) to report."),
     provider: list[str] | None = typer.Option(None, help="Only these providers (repeatable)."),

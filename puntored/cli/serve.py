@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from puntored.cli.app import app
+from puntored.api.server import run_server
+
+commands = typer.Typer()
 
 
-@app.command()
+@commands.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
@@ -16,6 +18,4 @@ def serve(
     ),
 ) -> None:
     """Serve the provider REST API (docs at /docs and /redoc, offline)."""
-    from api.server import run_server
-
     run_server(host=host, port=port, workers=workers)

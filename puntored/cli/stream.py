@@ -9,14 +9,15 @@ from types import FrameType
 import typer
 from rich.console import Console
 
-from puntored.cli.app import app
 from puntored.settings import get_settings
-from streaming.runner import run_stream
+from puntored.streaming.runner import run_stream
+
+commands = typer.Typer()
 
 console = Console()
 
 
-@app.command()
+@commands.command()
 def stream(
     duration: float | None = typer.Option(
         None, min=1, help="Stop after this many seconds (default: run until Ctrl-C/SIGTERM)."

@@ -9,10 +9,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from puntored.cli.app import app
 from puntored.cli.arguments import parse_day
+from puntored.serving.sync import SyncResult, run_sync
 from puntored.settings import get_settings
-from serving.sync import SyncResult, run_sync
+
+commands = typer.Typer()
 
 console = Console()
 
@@ -29,7 +30,7 @@ class _RichProgress:
         self._progress.update(self._task, advance=1, description=f"{mart} {dts[-1]}")
 
 
-@app.command()
+@commands.command()
 def sync(
     date_from: str | None = typer.Option(None, "--from", help="First dt to sync (YYYY-MM-DD)."),
     date_to: str | None = typer.Option(None, "--to", help="Last dt to sync (YYYY-MM-DD)."),

@@ -8,7 +8,6 @@ import http.server
 import typer
 from rich.console import Console
 
-from puntored.cli.app import app
 from puntored.settings import get_settings
 from puntored.transform.dbt_runner import (
     TransformError,
@@ -17,10 +16,12 @@ from puntored.transform.dbt_runner import (
     run_transform,
 )
 
+commands = typer.Typer()
+
 console = Console()
 
 
-@app.command()
+@commands.command()
 def transform(
     full_refresh: bool = typer.Option(False, help="Rebuild every mart from the whole lake."),
     lookback_days: int | None = typer.Option(
@@ -35,7 +36,7 @@ def transform(
     console.print(result.summary())
 
 
-@app.command()
+@commands.command()
 def docs(
     port: int = typer.Option(8080, min=1, max=65535, help="Port to serve the docs site on."),
     generate: bool = typer.Option(True, help="Run `dbt docs generate` first."),

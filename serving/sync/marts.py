@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import Column, Date, Double, Integer, Numeric, String, Table
 from sqlalchemy.types import TypeEngine
 
-from puntored.errors import PuntoredError
-from serving.models import (
+from puntored.database.models import (
     Client,
     Product,
     Provider,
@@ -19,6 +18,7 @@ from serving.models import (
     ProviderDailyMetrics,
     ProviderProductDailyMetrics,
 )
+from puntored.errors import PuntoredError
 
 # Unpartitioned tables (the dimensions) keep their one sync_state row under this date.
 WHOLE_TABLE_DT = date(1970, 1, 1)

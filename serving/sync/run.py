@@ -26,16 +26,15 @@ from sqlalchemy import Engine, Table, event, func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from puntored.database.engine import make_engine
+from puntored.database.migrate import alembic_config
+from puntored.database.models import SyncState
+from puntored.database.pipeline_status import record_stage
 from puntored.errors import PuntoredError
-from puntored.settings import Settings
-from serving.db import make_engine
-from serving.migrate import alembic_config
-from serving.models import SyncState
-from serving.pipeline_status import record_stage
-from serving.sync.checksum import Fingerprint, install_sqlite_functions
-from serving.sync.marts import FACTS, MARTS, Mart, check_mart_columns
-from serving.sync.warehouse import WarehouseReader, open_warehouse
-from serving.sync.writer import (
+from puntored.serving.sync.checksum import Fingerprint, install_sqlite_functions
+from puntored.serving.sync.marts import FACTS, MARTS, Mart, check_mart_columns
+from puntored.serving.sync.warehouse import WarehouseReader, open_warehouse
+from puntored.serving.sync.writer import (
     delete_partitions,
     forget_sync_state,
     record_sync_state,
@@ -43,8 +42,9 @@ from serving.sync.writer import (
     synced_fingerprints,
     verify,
 )
+from puntored.settings import Settings
 
-log = structlog.get_logger("serving.sync")
+log = structlog.get_logger("puntored.sync")
 T = TypeVar("T")
 
 

@@ -15,9 +15,15 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from puntored.errors import PuntoredError
+from puntored.serving.sync.checksum import (
+    ATHENA,
+    DUCKDB,
+    Fingerprint,
+    fingerprint_sql,
+    make_fingerprint,
+)
+from puntored.serving.sync.marts import WHOLE_TABLE_DT, Mart
 from puntored.settings import Settings
-from serving.sync.checksum import ATHENA, DUCKDB, Fingerprint, fingerprint_sql, make_fingerprint
-from serving.sync.marts import WHOLE_TABLE_DT, Mart
 
 READ_BATCH_ROWS = 200_000
 

@@ -17,10 +17,15 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Date, Table, bindparam, delete, insert, select, text
 
+from puntored.database.models import SyncState
 from puntored.errors import PuntoredError
-from serving.models import SyncState
-from serving.sync.checksum import SERVING_DIALECTS, Fingerprint, fingerprint_sql, make_fingerprint
-from serving.sync.marts import WHOLE_TABLE_DT, Mart
+from puntored.serving.sync.checksum import (
+    SERVING_DIALECTS,
+    Fingerprint,
+    fingerprint_sql,
+    make_fingerprint,
+)
+from puntored.serving.sync.marts import WHOLE_TABLE_DT, Mart
 
 EXECUTEMANY_ROWS = 10_000
 sync_state = cast(Table, SyncState.__table__)

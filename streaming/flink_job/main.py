@@ -1,4 +1,6 @@
-"""PyFlink entry point: ``python -m streaming.flink_job.main [--properties PATH] [--recover P]``.
+"""PyFlink entry point of the realtime job (Managed Flink, or a local mini-cluster).
+
+    python -m puntored.streaming.flink_job.main [--properties PATH] [--recover P]
 
 Thin on purpose: read and validate the properties, render the SQL, run it. In Managed Flink the
 properties come from /etc/flink/application_properties.json; locally the runner passes a file.
@@ -10,13 +12,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from streaming.flink_job.config import (
+from puntored.streaming.flink_job.config import (
     MANAGED_FLINK_PROPERTIES,
     ConfigError,
     load_property_groups,
     parse_config,
 )
-from streaming.flink_job.render import flink_configuration, render_statements
+from puntored.streaming.flink_job.render import flink_configuration, render_statements
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:

@@ -11,7 +11,7 @@ from string import Template
 
 from puntored.contract.flink import flink_column_ddl
 from puntored.contract.transaction import required_field_names
-from streaming.flink_job.config import JobConfig
+from puntored.streaming.flink_job.config import JobConfig
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 

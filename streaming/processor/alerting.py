@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from serving.db import as_utc
-from serving.models import Alert, RealtimeProviderMinute, RealtimeProviderProductMinute
-from streaming.processor.alerts import (
+from puntored.database.engine import as_utc
+from puntored.database.models import Alert, RealtimeProviderMinute, RealtimeProviderProductMinute
+from puntored.streaming.processor.alerts import (
     APPROVAL_RATE_DROP,
     FAILURE_SPIKE,
     VOLUME_DROP,
@@ -29,8 +29,8 @@ from streaming.processor.alerts import (
     severity,
     volume_breached,
 )
-from streaming.processor.baseline import reference_minutes, volume_baseline
-from streaming.processor.records import WindowResult
+from puntored.streaming.processor.baseline import reference_minutes, volume_baseline
+from puntored.streaming.processor.records import WindowResult
 
 MINUTE = timedelta(minutes=1)
 Key = tuple[str, str | None]

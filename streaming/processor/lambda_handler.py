@@ -14,10 +14,10 @@ from typing import Any
 
 import structlog
 
+from puntored.database.engine import make_engine
 from puntored.settings import Settings
-from serving.db import make_engine
-from streaming.processor.records import Record, RecordError, parse_line
-from streaming.processor.store import Positions, apply_batch
+from puntored.streaming.processor.records import Record, RecordError, parse_line
+from puntored.streaming.processor.store import Positions, apply_batch
 
 log = structlog.get_logger("puntored.stream.lambda")
 POSITIONS_KEY = "kinesis"
@@ -62,8 +62,8 @@ def decode_kinesis_event(
 
 
 def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    from serving.db import transaction
-    from streaming.processor.store import load_positions
+    from puntored.database.engine import transaction
+    from puntored.streaming.processor.store import load_positions
 
     engine = make_engine(settings.serving_database_url)
     try:

@@ -1,8 +1,8 @@
 """Latency p95 from the cumulative bucket counts the Flink job emits per window.
 
 Flink SQL has no percentile aggregate; the job counts sales with latency <= each bound
-(``streaming.flink_job.render.LATENCY_BOUNDS_MS``, last bucket = all sales) and the processor
-interpolates linearly inside the bucket that holds the rank, like Prometheus'
+(``puntored.streaming.flink_job.render.LATENCY_BOUNDS_MS``, last bucket = all sales) and the
+processor interpolates linearly inside the bucket that holds the rank, like Prometheus'
 ``histogram_quantile``. The error is bounded by the bucket width (about 25%).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from streaming.flink_job.render import LATENCY_BOUNDS_MS
+from puntored.streaming.flink_job.render import LATENCY_BOUNDS_MS
 
 
 def latency_quantile_ms(

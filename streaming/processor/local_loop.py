@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,16 +9,16 @@ from pathlib import Path
 import structlog
 from sqlalchemy import Engine
 
-from serving.db import transaction
-from streaming.processor.alerts import AlertRules
-from streaming.processor.records import Record, RecordError, parse_line
-from streaming.processor.sink_files import (
+from puntored.database.engine import transaction
+from puntored.streaming.processor.alerts import AlertRules
+from puntored.streaming.processor.records import Record, RecordError, parse_line
+from puntored.streaming.processor.sink_files import (
     POSITIONS_KEY,
     PartFile,
     committed_part_files,
     next_unread,
 )
-from streaming.processor.store import BatchResult, Positions, apply_batch, load_positions
+from puntored.streaming.processor.store import BatchResult, Positions, apply_batch, load_positions
 
 log = structlog.get_logger("puntored.stream.processor")
 
@@ -82,18 +81,3 @@ def process_sink_once(
             if result.invalid_events:
                 log.warning("invalid_events", count=result.invalid_events, ids=result.invalid_ids)
     return read
-
-
-def run_processor(
-    engine: Engine,
-    sink_dir: Path,
-    should_stop: Callable[[], bool],
-    poll_seconds: float = 0.5,
-    rules: AlertRules | None = None,
-) -> ProcessorTotals:
-    totals = ProcessorTotals()
-    while not should_stop():
-        if process_sink_once(engine, sink_dir, totals, rules) == 0:
-            time.sleep(poll_seconds)
-    process_sink_once(engine, sink_dir, totals, rules)
-    return totals

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from serving.db import as_utc
+from puntored.database.engine import as_utc
 
 WINDOW_TYPES = ("provider_minute", "provider_product_minute")
 RECORD_TYPES = (*WINDOW_TYPES, "late_event", "invalid_event")

@@ -20,17 +20,17 @@ from sqlalchemy import Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from serving.db import transaction
-from serving.models import (
+from puntored.database.engine import transaction
+from puntored.database.models import (
     PipelineStatus,
     RealtimeLateEvents,
     RealtimeProviderMinute,
     RealtimeProviderProductMinute,
 )
-from streaming.processor.alerting import evaluate_alerts
-from streaming.processor.alerts import AlertRules
-from streaming.processor.latency import latency_quantile_ms
-from streaming.processor.records import InvalidEvent, LateEvent, Record, WindowResult
+from puntored.streaming.processor.alerting import evaluate_alerts
+from puntored.streaming.processor.alerts import AlertRules
+from puntored.streaming.processor.latency import latency_quantile_ms
+from puntored.streaming.processor.records import InvalidEvent, LateEvent, Record, WindowResult
 
 STAGE = "realtime"
 Positions = dict[str, Any]
