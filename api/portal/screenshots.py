@@ -13,6 +13,10 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from puntored.api.auth.manage import create_api_key, revoke_api_key
+from puntored.errors import PuntoredError
+from puntored.settings import Settings
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -41,7 +45,7 @@ class Screenshot:
 @contextmanager
 def chromium() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        raise FileNotFoundError(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        raise PuntoredError(f"{CHROMIUM} is missing: apt-get install -y chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
@@ -84,3 +88,15 @@ def screenshots_with(
             shots.append(Screenshot(name, width, target))
         context.close()
     return shots
+
+
+def capture_portal(
+    settings: Settings, provider_id: str, base_url: str, out: Path
+) -> list[Screenshot]:
+    """Screenshots of ``provider_id``'s portal served at ``base_url``, signed in with a key
+    created for the purpose and revoked afterwards."""
+    created = create_api_key(settings, provider_id, name="screenshots")
+    try:
+        return take_screenshots(base_url, created.key, provider_id, out)
+    finally:
+        revoke_api_key(settings, str(created.info.key_id))

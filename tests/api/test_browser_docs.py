@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from puntored.api.portal.screenshots import chromium
-from tests.support.live_server import require_chromium
+from tests.support.chromium import require_chromium
 from tests.support.portal_env import PortalEnv, portal_env
 
 pytestmark = pytest.mark.browser

@@ -19,7 +19,7 @@ from puntored.api.portal.screenshots import chromium, screenshots_with, sign_in
 from puntored.database.engine import make_engine, transaction
 from puntored.database.models import RealtimeProviderMinute
 from tests.support.api_seed import CLIENTS, FIRST_DAY, LAST_DAY, REPORT_DAYS
-from tests.support.live_server import require_chromium
+from tests.support.chromium import require_chromium
 from tests.support.portal_env import PortalEnv, portal_env
 
 pytestmark = pytest.mark.browser

@@ -9,10 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from puntored.api.main import create_app
+from puntored.api.server import background_server
 from puntored.database.engine import make_engine, transaction
 from puntored.database.models import Alert
 from tests.support.api_seed import ApiEnv, build_env, write_reports
-from tests.support.live_server import serve
 
 
 @dataclass
@@ -52,5 +52,5 @@ def portal_env(root: Path) -> Iterator[PortalEnv]:
         add_recent_alert(env)
         # The realtime page refreshes every second here (15 s by default).
         app = create_app(env.settings.model_copy(update={"portal_refresh_seconds": 1}))
-        with serve(app) as base_url:
+        with background_server(app) as base_url:
             yield PortalEnv(env, base_url)
