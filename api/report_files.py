@@ -9,7 +9,6 @@ URL instead of bytes through the API (docs/decisions/0901-report-downloads.md).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,12 +17,13 @@ from typing import Any
 import boto3
 from pyarrow import fs
 
+from puntored.contract.lake import REPORTS_FOLDER, partition_day, partition_name
 from puntored.settings import Settings
 
 CSV_NAME = "transactions.csv.gz"
 SUMMARY_NAME = "summary.json"
 CHUNK_BYTES = 64 * 1024
-_DAY_FOLDER = re.compile(r"dt=(\d{4}-\d{2}-\d{2})")
+PROVIDER_FOLDER = "provider_id={}"  # as serving.reports writes it
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class PresignedUrl:
 
 
 def _reports_location(settings: Settings) -> str:
-    return f"{settings.lake_location.rstrip('/')}/reports"
+    return f"{settings.lake_location.rstrip('/')}/{REPORTS_FOLDER}"
 
 
 def _lake(settings: Settings) -> tuple[fs.FileSystem, str]:
@@ -50,8 +50,8 @@ def _lake(settings: Settings) -> tuple[fs.FileSystem, str]:
 
 
 def _folder(root: str, provider_id: str, dt: date | None = None) -> str:
-    folder = f"{root}/provider_id={provider_id}"
-    return folder if dt is None else f"{folder}/dt={dt.isoformat()}"
+    folder = f"{root}/{PROVIDER_FOLDER.format(provider_id)}"
+    return folder if dt is None else f"{folder}/{partition_name(dt)}"
 
 
 def report_days(settings: Settings, provider_id: str) -> list[date]:
@@ -61,9 +61,9 @@ def report_days(settings: Settings, provider_id: str) -> list[date]:
     names: dict[date, set[str]] = {}
     for info in filesystem.get_file_info(selector):
         parts = info.path.rsplit("/", 2)
-        day = _DAY_FOLDER.fullmatch(parts[-2]) if len(parts) == 3 else None
-        if day and info.type == fs.FileType.File:
-            names.setdefault(date.fromisoformat(day.group(1)), set()).add(parts[-1])
+        day = partition_day(parts[-2]) if len(parts) == 3 else None
+        if day is not None and info.type == fs.FileType.File:
+            names.setdefault(day, set()).add(parts[-1])
     complete = [day for day, files in names.items() if {CSV_NAME, SUMMARY_NAME} <= files]
     return sorted(complete, reverse=True)
 
