@@ -169,7 +169,7 @@ def date_range(
     note = None
     if to is None:
         with reading(session):
-            to = last_landed_day(session) or (datetime.now(UTC) + BOGOTA_OFFSET).date()
+            to = last_day_or_today(session)
         note = f"'to' defaulted to the last landed day, {to}"
     if from_ is None:
         from_ = to - timedelta(days=DEFAULT_RANGE_DAYS - 1)
@@ -182,6 +182,11 @@ def date_range(
     if days > MAX_RANGE_DAYS:
         raise _range_problem("to", f"the range spans {days} days; the maximum is {MAX_RANGE_DAYS}")
     return DateRange(from_, to, note)
+
+
+def last_day_or_today(session: Session) -> date:
+    """Where default ranges end: the last landed day (today in Bogota before any landing)."""
+    return last_landed_day(session) or (datetime.now(UTC) + BOGOTA_OFFSET).date()
 
 
 def _range_problem(name: str, detail: str) -> ApiProblem:

@@ -7,11 +7,12 @@ a message and the default range used), so a person never gets a JSON error in th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from puntored.api.dependencies import (
     MAX_RANGE_DAYS,
     SessionDep,
     StateDep,
+    last_day_or_today,
     reading,
 )
 from puntored.api.formats import item_columns, render_csv
@@ -37,7 +39,7 @@ from puntored.api.portal.session import (
     sign_out_response,
 )
 from puntored.api.queries.clients import client_daily, client_details, client_page, client_places
-from puntored.api.queries.freshness import last_landed_day, provider_freshness
+from puntored.api.queries.freshness import provider_freshness
 from puntored.api.queries.providers import all_providers, provider_name
 from puntored.api.report_files import (
     download_name,
@@ -123,12 +125,9 @@ def _parse_day(text: str | None) -> date | None:
         return None
 
 
-def chosen_period(
-    session: Session, from_: str | None, to: str | None
-) -> tuple[views.Period, str | None]:
-    """The range asked for, or the API's default (30 days ending at the last landed day), with
-    a message when what was asked for could not be used."""
-    last = last_landed_day(session) or (datetime.now(UTC) - timedelta(hours=5)).date()
+def choose_period(last: date, from_: str | None, to: str | None) -> tuple[views.Period, str | None]:
+    """The range asked for, or the API's default (30 days ending at ``last``, the last landed
+    day), with a message when what was asked for could not be used."""
     start, end = _parse_day(from_), _parse_day(to)
     error = None
     if (from_ and start is None) or (to and end is None):
@@ -145,19 +144,46 @@ def chosen_period(
     return views.Period(start, end), error
 
 
-def _range_context(period: views.Period, last: date | None) -> dict[str, Any]:
-    anchor = last or period.end
-    presets = [(f"{days} días", anchor - timedelta(days=days - 1), anchor) for days in (7, 30, 90)]
-    return {
+FromQuery = Annotated[str | None, Query(alias="from", max_length=20)]
+ToQuery = Annotated[str | None, Query(max_length=20)]
+
+
+@dataclass(frozen=True)
+class ChosenRange:
+    period: views.Period
+    error: str | None
+    last_day: date
+
+
+def chosen_range(session: SessionDep, from_: FromQuery = None, to: ToQuery = None) -> ChosenRange:
+    with reading(session):
+        last = last_day_or_today(session)
+    return ChosenRange(*choose_period(last, from_, to), last)
+
+
+ChosenRangeDep = Annotated[ChosenRange, Depends(chosen_range)]
+
+
+def _ranged_context(
+    session: Session, provider_id: str, section: str, chosen: ChosenRange
+) -> dict[str, Any]:
+    """The provider context plus the range form's: the period, the previous one, presets."""
+    period = chosen.period
+    presets = [
+        (f"{days} días", chosen.last_day - timedelta(days=days - 1), chosen.last_day)
+        for days in (7, 30, 90)
+    ]
+    context = _provider_context(session, provider_id, section, _query(period))
+    return context | {
         "period": period,
         "previous": period.previous(),
         "presets": presets,
-        "range_query": f"?from={period.start}&to={period.end}",
+        "error": chosen.error,
     }
 
 
-FromQuery = Annotated[str | None, Query(alias="from", max_length=20)]
-ToQuery = Annotated[str | None, Query(max_length=20)]
+def _query(period: views.Period) -> str:
+    return f"?from={period.start}&to={period.end}"
 
 
 # --- sign in / out -----------------------------------------------------------------------
@@ -228,17 +254,14 @@ def overview(
     request: Request,
     provider_id: PortalProviderDep,
     session: SessionDep,
-    from_: FromQuery = None,
-    to: ToQuery = None,
+    chosen: ChosenRangeDep,
 ) -> HTMLResponse:
+    period = chosen.period
     with reading(session):
-        period, error = chosen_period(session, from_, to)
         rows = views.provider_days(session, provider_id, period)
         before = views.provider_days(session, provider_id, period.previous())
-        context = _provider_context(session, provider_id, "overview", _query(period))
-        context |= _range_context(period, last_landed_day(session))
+        context = _ranged_context(session, provider_id, "overview", chosen)
     context |= {
-        "error": error,
         "kpis": views.kpis(views.Totals.of(rows), views.Totals.of(before)),
         "charts": views.daily_charts("daily", rows, period),
         "title": "Resumen",
@@ -246,25 +269,17 @@ def overview(
     return render(request, "overview.html", context)
 
 
-def _query(period: views.Period) -> str:
-    return f"?from={period.start}&to={period.end}"
-
-
 @router.get("/providers/{provider_id}/products")
 def products(
     request: Request,
     provider_id: PortalProviderDep,
     session: SessionDep,
-    from_: FromQuery = None,
-    to: ToQuery = None,
+    chosen: ChosenRangeDep,
 ) -> HTMLResponse:
     with reading(session):
-        period, error = chosen_period(session, from_, to)
-        lines = views.product_lines(session, provider_id, period)
-        context = _provider_context(session, provider_id, "products", _query(period))
-        context |= _range_context(period, last_landed_day(session))
+        lines = views.product_lines(session, provider_id, chosen.period)
+        context = _ranged_context(session, provider_id, "products", chosen)
     context |= {
-        "error": error,
         "lines": lines,
         "chart": views.products_chart(lines),
         "title": "Productos",
@@ -295,8 +310,7 @@ def points_of_sale(
     request: Request,
     provider_id: PortalProviderDep,
     session: SessionDep,
-    from_: FromQuery = None,
-    to: ToQuery = None,
+    chosen: ChosenRangeDep,
     department: PlaceQuery = None,
     city: PlaceQuery = None,
     sort: Annotated[str | None, Query(max_length=20)] = None,
@@ -305,18 +319,16 @@ def points_of_sale(
 ) -> HTMLResponse:
     order = _sort(sort)
     department, city = department or None, city or None
+    period = chosen.period
     with reading(session):
-        period, error = chosen_period(session, from_, to)
         query = _client_query(provider_id, period, department, city, order)
         found = client_page(session, query, page_size, (page - 1) * page_size)
         places = client_places(session, provider_id, period.start, period.end)
-        context = _provider_context(session, provider_id, "points-of-sale", _query(period))
-        context |= _range_context(period, last_landed_day(session))
+        context = _ranged_context(session, provider_id, "points-of-sale", chosen)
     filters = {"department": department or "", "city": city or "", "sort": order}
     filters["page_size"] = str(page_size) if page_size != PAGE_SIZE else ""
     pages = max(1, -(-found.total // page_size))
     context |= {
-        "error": error,
         "rows": [ClientTotals.model_validate(row) for row in found.rows],
         "total": found.total,
         "page": min(page, pages),
@@ -334,15 +346,14 @@ def points_of_sale(
 def points_of_sale_csv(
     provider_id: PortalProviderDep,
     session: SessionDep,
-    from_: FromQuery = None,
-    to: ToQuery = None,
+    chosen: ChosenRangeDep,
     department: PlaceQuery = None,
     city: PlaceQuery = None,
     sort: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     """Every matching point of sale (not just the page shown), the API's CSV columns."""
+    period = chosen.period
     with reading(session):
-        period, _ = chosen_period(session, from_, to)
         query = _client_query(provider_id, period, department or None, city or None, _sort(sort))
         rows, offset = [], 0
         while True:
@@ -364,19 +375,16 @@ def point_of_sale(
     provider_id: PortalProviderDep,
     client_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_\-]{1,64}$")],
     session: SessionDep,
-    from_: FromQuery = None,
-    to: ToQuery = None,
+    chosen: ChosenRangeDep,
 ) -> HTMLResponse:
+    period = chosen.period
     with reading(session):
-        period, error = chosen_period(session, from_, to)
         details = client_details(session, client_id)
         daily = client_daily(session, provider_id, client_id, period.start, period.end)
-        context = _provider_context(session, provider_id, "points-of-sale", _query(period))
-        context |= _range_context(period, last_landed_day(session))
+        context = _ranged_context(session, provider_id, "points-of-sale", chosen)
     rows = [views.ClientDay.model_validate(row) for row in daily]
     status = 200 if details is not None else 404
     context |= {
-        "error": error,
         "client": details,
         "client_id": client_id,
         "totals": views.Totals.of(rows),

@@ -10,7 +10,7 @@ in a URL (docs/decisions/0902-provider-portal.md).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Response
 
@@ -37,26 +37,18 @@ class PortalDenied(Exception):
         self.headers = headers or {}
 
 
+def _cookie_attributes(request: Request) -> dict[str, Any]:
+    secure = request.url.scheme == "https"
+    return {"path": COOKIE_PATH, "httponly": True, "samesite": "strict", "secure": secure}
+
+
 def sign_in_response(response: Response, request: Request, key: str) -> Response:
-    response.set_cookie(
-        COOKIE_NAME,
-        key,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    response.set_cookie(COOKIE_NAME, key, **_cookie_attributes(request))
     return response
 
 
 def sign_out_response(response: Response, request: Request) -> Response:
-    response.delete_cookie(
-        COOKIE_NAME,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    response.delete_cookie(COOKIE_NAME, **_cookie_attributes(request))
     return response
 
 

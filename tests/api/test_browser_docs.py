@@ -10,9 +10,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from puntored.api.portal.screenshots import chromium
-from tests.support.chromium import require_chromium
-from tests.support.portal_env import PortalEnv, portal_env
+from tests.support.chromium import outside_requests
+from tests.support.portal_env import PortalEnv
 
 pytestmark = pytest.mark.browser
 
@@ -21,32 +20,12 @@ DAILY_OPERATION = (
 )
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalEnv]:
-    yield from portal_env(tmp_path_factory.mktemp("docs"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with chromium() as launched:
-        yield launched
-
-
 @pytest.fixture
-def page(browser: Browser, served: PortalEnv) -> Iterator[Page]:
+def page(browser: Browser, portal: PortalEnv) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     context.set_default_timeout(15_000)
-    foreign: list[str] = []
+    foreign = outside_requests(context, portal.base_url)
     failed: list[str] = []
-    context.on(
-        "request",
-        lambda r: (
-            None
-            if r.url.startswith((served.base_url, f"blob:{served.base_url}", "data:"))
-            else foreign.append(r.url)
-        ),
-    )
     context.on("requestfailed", lambda r: failed.append(r.url))
     context.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
     page = context.new_page()
@@ -59,8 +38,8 @@ def page(browser: Browser, served: PortalEnv) -> Iterator[Page]:
     assert errors == [], errors
 
 
-def operations(served: PortalEnv) -> list[tuple[str, str]]:
-    schema: dict[str, Any] = httpx.get(served.base_url + "/openapi.json").json()
+def operations(portal: PortalEnv) -> list[tuple[str, str]]:
+    schema: dict[str, Any] = httpx.get(portal.base_url + "/openapi.json").json()
     assert schema["openapi"].startswith("3.1")
     return [
         (method.upper(), path)
@@ -70,9 +49,9 @@ def operations(served: PortalEnv) -> list[tuple[str, str]]:
     ]
 
 
-def test_swagger_ui_renders_every_operation(page: Page, served: PortalEnv) -> None:
-    page.goto(served.base_url + "/docs")
-    expected = operations(served)
+def test_swagger_ui_renders_every_operation(page: Page, portal: PortalEnv) -> None:
+    page.goto(portal.base_url + "/docs")
+    expected = operations(portal)
     blocks = page.locator(".opblock")
     expect(blocks).to_have_count(len(expected))
     expect(page.get_by_text("does not specify a valid version field")).to_have_count(0)
@@ -85,12 +64,12 @@ def test_swagger_ui_renders_every_operation(page: Page, served: PortalEnv) -> No
 
 
 def test_try_it_out_with_an_api_key_answers_200_on_the_daily_endpoint(
-    page: Page, served: PortalEnv
+    page: Page, portal: PortalEnv
 ) -> None:
-    page.goto(served.base_url + "/docs")
+    page.goto(portal.base_url + "/docs")
     page.get_by_role("button", name="Authorize").first.click()
     dialog = page.locator(".modal-ux")
-    dialog.locator("input[type=text], input[type=password]").first.fill(served.api.keys["claro"])
+    dialog.locator("input[type=text], input[type=password]").first.fill(portal.api.keys["claro"])
     dialog.get_by_role("button", name="Apply credentials").click()
     expect(dialog.get_by_role("button", name="Remove authorization")).to_be_visible()
     dialog.get_by_role("button", name="Close", exact=True).click()
@@ -102,7 +81,7 @@ def test_try_it_out_with_an_api_key_answers_200_on_the_daily_endpoint(
     with page.expect_response("**/v1/providers/claro/metrics/daily**") as answer:
         operation.get_by_role("button", name="Execute").click()
     assert answer.value.status == 200
-    assert answer.value.request.headers["x-api-key"] == served.api.keys["claro"]
+    assert answer.value.request.headers["x-api-key"] == portal.api.keys["claro"]
     expect(operation.locator(".live-responses-table tbody .response-col_status")).to_have_text(
         "200"
     )
@@ -112,8 +91,8 @@ def test_try_it_out_with_an_api_key_answers_200_on_the_daily_endpoint(
     assert page.evaluate("JSON.stringify({...localStorage, ...sessionStorage})") == "{}"
 
 
-def test_redoc_renders_offline_with_its_logo(page: Page, served: PortalEnv) -> None:
-    page.goto(served.base_url + "/redoc")
+def test_redoc_renders_offline_with_its_logo(page: Page, portal: PortalEnv) -> None:
+    page.goto(portal.base_url + "/redoc")
     expect(page.get_by_role("heading", name="PuntoRed provider API")).to_be_visible()
     expect(page.locator("img[alt='redocly logo']")).to_be_visible()
     with page.expect_response("**/redoc/logo-mini.svg") as logo:

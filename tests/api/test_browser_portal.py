@@ -15,42 +15,24 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from puntored.api.portal.screenshots import chromium, screenshots_with, sign_in
+from puntored.api.portal.screenshots import screenshots_with, sign_in
 from puntored.database.engine import make_engine, transaction
 from puntored.database.models import RealtimeProviderMinute
 from tests.support.api_seed import CLIENTS, FIRST_DAY, LAST_DAY, REPORT_DAYS
-from tests.support.chromium import require_chromium
-from tests.support.portal_env import PortalEnv, portal_env
+from tests.support.chromium import outside_requests
+from tests.support.portal_env import PortalEnv
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalEnv]:
-    yield from portal_env(tmp_path_factory.mktemp("portal"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture
 def context(browser: Browser, portal: PortalEnv) -> Iterator[BrowserContext]:
     """A fresh browser profile; fails the test if any request leaves the app's origin."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-CO")
-    context.set_default_timeout(10_000)
-    foreign: list[str] = []
+    context.set_default_timeout(15_000)
+    foreign = outside_requests(context, portal.base_url)
     visited: list[str] = []
-
-    def record(request: Any) -> None:
-        visited.append(request.url)
-        if not request.url.startswith((portal.base_url, "data:")):
-            foreign.append(request.url)
-
-    context.on("request", record)
+    context.on("request", lambda request: visited.append(request.url))
     context.visited = visited  # type: ignore[attr-defined]
     yield context
     context.close()

@@ -15,20 +15,19 @@ from tests.support.api_seed import build_env, write_reports
 from tests.support.chromium import require_chromium
 
 
+def _screenshots(data_dir: Path, provider: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PUNTORED_DATA_DIR": str(data_dir), "PYTHONPATH": str(PROJECT_ROOT)}
+    command = [sys.executable, "-m", "puntored", "screenshots", "--provider", provider]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_screenshots_command_writes_every_page_at_both_widths(data_dir: Path) -> None:
     require_chromium()
     for env in build_env(f"sqlite:///{data_dir / 'serving.sqlite'}", data_dir):
         write_reports(env.settings)
-    run_env = {**os.environ, "PUNTORED_DATA_DIR": str(data_dir), "PYTHONPATH": str(PROJECT_ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "puntored", "screenshots", "--provider", "movistar"],
-        env=run_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _screenshots(data_dir, "movistar")
     assert done.returncode == 0, done.stderr
     folder = data_dir / "screenshots"
     assert f"12 PNG files (every page at 1280 px and 390 px) in {folder}" in done.stdout
@@ -40,11 +39,5 @@ def test_screenshots_command_writes_every_page_at_both_widths(data_dir: Path) ->
     temporary = [k for k in keys if k.name == "screenshots"]
     assert len(temporary) == 1 and temporary[0].revoked_at is not None
 
-    wrong = subprocess.run(
-        [sys.executable, "-m", "puntored", "screenshots", "--provider", "nobody"],
-        env=run_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    wrong = _screenshots(data_dir, "nobody")
     assert wrong.returncode == 1 and wrong.stderr.startswith("error: unknown provider 'nobody'")
