@@ -55,6 +55,8 @@ def _domain(
     bottom = 0.0 if floor_zero else min(values, default=0.0)
     if ceiling is not None:  # leave room under the lowest value, e.g. 80 %..100 % for rates
         bottom = max(0.0, bottom - (ceiling - bottom) * 0.25)
+    if top - bottom < 4 and all(float(v).is_integer() for v in values):
+        top = bottom + 4  # counts: whole-number ticks
     if top <= bottom:
         top = bottom + 1
     step = _nice_step(top - bottom)
@@ -116,7 +118,7 @@ def _empty(chart: Chart, kind: str) -> Markup:
 
 def bar_chart(chart: Chart) -> Markup:
     values = [p.value for p in chart.points if p.value is not None]
-    if not values:
+    if not any(values):  # nothing, or only zeros: say so rather than draw an empty frame
         return _empty(chart, "bars")
     low, high, step = _domain(values, floor_zero=True)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
