@@ -27,16 +27,26 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def context(browser: Browser, portal: PortalEnv) -> Iterator[BrowserContext]:
-    """A fresh browser profile; fails the test if any request leaves the app's origin."""
+    """A fresh browser profile; fails the test if any request leaves the app's origin, a
+    script throws or the Content-Security-Policy refuses anything."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-CO")
     context.set_default_timeout(15_000)
     foreign = outside_requests(context, portal.base_url)
     visited: list[str] = []
     context.on("request", lambda request: visited.append(request.url))
     context.visited = visited  # type: ignore[attr-defined]
+    problems: list[str] = []
+    context.on("weberror", lambda error: problems.append(str(error.error)))
+    context.on(
+        "console",
+        lambda message: (
+            problems.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield context
     context.close()
     assert foreign == [], f"requests outside the app: {foreign}"
+    assert problems == [], problems
 
 
 @pytest.fixture
