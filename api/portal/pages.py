@@ -72,13 +72,6 @@ SECTIONS = (
     ("alerts", "Alertas", "/alerts"),
     ("reports", "Reportes", "/reports"),
 )
-SORTS: dict[str, str] = {
-    "client_id": "Punto de venta",
-    "transactions": "Transacciones",
-    "approved": "Aprobadas",
-    "gross_amount": "Monto bruto",
-    "net_amount": "Monto neto",
-}
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
@@ -287,22 +280,30 @@ def products(
     return render(request, "products.html", context)
 
 
-def _client_query(
-    provider_id: str,
-    period: views.Period,
-    department: str | None,
-    city: str | None,
-    sort: str,
-) -> ClientQuery:
-    return ClientQuery(provider_id, period.start, period.end, None, department, city, sort)
-
-
 def _sort(value: str | None) -> ClientSort:
     allowed: tuple[str, ...] = ClientSort.__args__  # type: ignore[attr-defined]
     return value if value in allowed else "-gross_amount"  # type: ignore[return-value]
 
 
 PlaceQuery = Annotated[str | None, Query(max_length=100)]
+SortQuery = Annotated[str | None, Query(max_length=20)]
+
+
+def client_filter(
+    provider_id: PortalProviderDep,
+    chosen: ChosenRangeDep,
+    department: PlaceQuery = None,
+    city: PlaceQuery = None,
+    sort: SortQuery = None,
+) -> ClientQuery:
+    """The points-of-sale query of the page and of its CSV (empty filters mean none)."""
+    period = chosen.period
+    return ClientQuery(
+        provider_id, period.start, period.end, None, department or None, city or None, _sort(sort)
+    )
+
+
+ClientFilterDep = Annotated[ClientQuery, Depends(client_filter)]
 
 
 @router.get("/providers/{provider_id}/points-of-sale")
@@ -311,21 +312,16 @@ def points_of_sale(
     provider_id: PortalProviderDep,
     session: SessionDep,
     chosen: ChosenRangeDep,
-    department: PlaceQuery = None,
-    city: PlaceQuery = None,
-    sort: Annotated[str | None, Query(max_length=20)] = None,
+    query: ClientFilterDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
 ) -> HTMLResponse:
-    order = _sort(sort)
-    department, city = department or None, city or None
-    period = chosen.period
+    department, city = query.department, query.city
     with reading(session):
-        query = _client_query(provider_id, period, department, city, order)
         found = client_page(session, query, page_size, (page - 1) * page_size)
-        places = client_places(session, provider_id, period.start, period.end)
+        places = client_places(session, provider_id, query.start, query.end)
         context = _ranged_context(session, provider_id, "points-of-sale", chosen)
-    filters = {"department": department or "", "city": city or "", "sort": order}
+    filters = {"department": department or "", "city": city or "", "sort": query.sort}
     filters["page_size"] = str(page_size) if page_size != PAGE_SIZE else ""
     pages = max(1, -(-found.total // page_size))
     context |= {
@@ -336,7 +332,6 @@ def points_of_sale(
         "filters": filters,
         "departments": sorted({p.department for p in places}),
         "cities": sorted({p.city for p in places if not department or p.department == department}),
-        "sorts": SORTS,
         "title": "Puntos de venta",
     }
     return render(request, "points_of_sale.html", context)
@@ -346,15 +341,10 @@ def points_of_sale(
 def points_of_sale_csv(
     provider_id: PortalProviderDep,
     session: SessionDep,
-    chosen: ChosenRangeDep,
-    department: PlaceQuery = None,
-    city: PlaceQuery = None,
-    sort: Annotated[str | None, Query(max_length=20)] = None,
+    query: ClientFilterDep,
 ) -> Response:
     """Every matching point of sale (not just the page shown), the API's CSV columns."""
-    period = chosen.period
     with reading(session):
-        query = _client_query(provider_id, period, department or None, city or None, _sort(sort))
         rows, offset = [], 0
         while True:
             found = client_page(session, query, CSV_PAGE, offset)
@@ -363,7 +353,7 @@ def points_of_sale_csv(
             if offset >= found.total:
                 break
     items = [ClientTotals.model_validate(row) for row in rows]
-    name = f"{provider_id}-puntos-de-venta-{period.start}-{period.end}.csv"
+    name = f"{provider_id}-puntos-de-venta-{query.start}-{query.end}.csv"
     body = render_csv(items, item_columns(ClientTotals, ["client_id"]), name, {})
     headers = {**dict(body.headers), "Cache-Control": "no-store"}
     return Response(body.content, media_type=body.media_type, headers=headers)
