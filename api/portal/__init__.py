@@ -27,7 +27,8 @@ async def _denied(request: Request, exc: Exception) -> Response:
 
 
 def mount_portal(app: FastAPI) -> None:
-    app.include_router(router)
+    # The static files first: the portal's last route answers every other /portal path.
     app.mount("/portal/static", StaticFiles(directory=STATIC), name="portal-static")
+    app.include_router(router)
     app.add_exception_handler(PortalSignInRequired, _to_sign_in)
     app.add_exception_handler(PortalDenied, _denied)

@@ -461,3 +461,10 @@ def report_download(
     return StreamingResponse(
         read_chunks(state.settings, report), media_type="application/gzip", headers=headers
     )
+
+
+@router.get("/{unknown:path}")
+def not_found(request: Request, unknown: str) -> HTMLResponse:
+    """Any other /portal address: a page, not a JSON problem (registered last)."""
+    context = {"title": "Página no encontrada", "message": f"No existe /portal/{unknown}."}
+    return render(request, "error.html", context, status=404)

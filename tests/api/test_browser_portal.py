@@ -329,6 +329,11 @@ def test_provider_a_cannot_see_provider_b_pages(page: Page, portal: PortalEnv) -
         assert own.status == 200, path
     page.goto(f"{portal.base_url}/portal/providers/movistar")
     expect(page.get_by_role("alert")).to_contain_text("su propio proveedor")
+    missing = page.goto(f"{portal.base_url}/portal/providers/claro/nothing-here")
+    assert missing is not None and missing.status == 404
+    expect(page.get_by_role("alert")).to_contain_text(
+        "No existe /portal/providers/claro/nothing-here"
+    )
     page.goto(f"{portal.base_url}/portal/providers")  # the admin's chooser sends claro home
     expect(page).to_have_url(f"{portal.base_url}/portal/providers/claro")
 
