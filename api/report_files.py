@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 from pyarrow import fs
 
+from puntored.api.schemas import ReportDay
 from puntored.contract.lake import REPORTS_FOLDER, partition_day, partition_name
 from puntored.settings import Settings
 
@@ -114,3 +115,16 @@ def presigned_url(settings: Settings, report: ReportFile) -> PresignedUrl:
         ExpiresIn=ttl,
     )
     return PresignedUrl(url, datetime.now(UTC) + timedelta(seconds=ttl))
+
+
+def report_day(report: ReportFile) -> ReportDay:
+    """A report as the API describes it: its totals, size and download path."""
+    path = f"/v1/providers/{report.provider_id}/reports/{report.dt.isoformat()}"
+    fields = {**report.summary, "dt": report.dt, "size_bytes": report.size_bytes}
+    return ReportDay.model_validate({**fields, "download": path})
+
+
+def report_listing(settings: Settings, provider_id: str) -> list[ReportDay]:
+    """Every day with a complete report of the provider, newest first."""
+    found = (find_report(settings, provider_id, dt) for dt in report_days(settings, provider_id))
+    return [report_day(report) for report in found if report is not None]

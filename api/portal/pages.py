@@ -46,9 +46,8 @@ from puntored.api.report_files import (
     find_report,
     presigned_url,
     read_chunks,
-    report_days,
+    report_listing,
 )
-from puntored.api.routes.reports import report_day
 from puntored.api.schemas import ClientSort, ClientTotals
 
 TEMPLATES = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
@@ -429,11 +428,7 @@ def alerts(
 def reports(
     request: Request, provider_id: PortalProviderDep, session: SessionDep, state: StateDep
 ) -> HTMLResponse:
-    days = []
-    for dt in report_days(state.settings, provider_id):
-        report = find_report(state.settings, provider_id, dt)
-        if report is not None:
-            days.append(report_day(report))
+    days = report_listing(state.settings, provider_id)
     with reading(session):
         context = _provider_context(session, provider_id, "reports")
     context |= {"reports": days, "title": "Reportes de conciliación"}

@@ -17,7 +17,8 @@ from puntored.api.report_files import (
     find_report,
     presigned_url,
     read_chunks,
-    report_days,
+    report_day,
+    report_listing,
 )
 from puntored.api.routes.openapi import AUTHENTICATED_PROBLEMS, CONDITIONAL
 from puntored.api.schemas import ReportDay, ReportLink, Reports
@@ -37,12 +38,6 @@ DayPath = Annotated[
 ]
 
 
-def report_day(report: ReportFile) -> ReportDay:
-    path = f"/v1/providers/{report.provider_id}/reports/{report.dt.isoformat()}"
-    summary = {**report.summary, "dt": report.dt}
-    return ReportDay.model_validate({**summary, "size_bytes": report.size_bytes, "download": path})
-
-
 def existing_report(settings: Settings, provider_id: str, dt: IsoDate) -> ReportFile:
     report = find_report(settings, provider_id, dt)
     if report is None:
@@ -60,11 +55,7 @@ def existing_report(settings: Settings, provider_id: str, dt: IsoDate) -> Report
 )
 def reports(request: Request, provider_id: ProviderDep, state: StateDep) -> Response:
     """Every day with a reconciliation file for this provider, with the file's totals."""
-    items = []
-    for dt in report_days(state.settings, provider_id):
-        report = find_report(state.settings, provider_id, dt)
-        if report is not None:
-            items.append(report_day(report))
+    items = report_listing(state.settings, provider_id)
     body = render_json(Reports(provider_id=provider_id, items=items))
     return conditional_response(request, body, DAILY_CACHE_CONTROL)
 
