@@ -66,7 +66,8 @@ def test_provider_key_cannot_read_another_provider_by_path_or_query(api: ApiEnv)
         other = api.get(template.format("movistar"), key="claro")
         assert_problem(other, 403, "only its own provider")
         assert "items" not in other.json()
-    for path in ("realtime", "realtime/products", "alerts", "freshness"):
+    reports = ("reports", "reports/2026-03-01", "reports/2026-03-01/summary")
+    for path in ("realtime", "realtime/products", "alerts", "freshness", *reports):
         assert_problem(api.get(f"/v1/providers/movistar/{path}", key="claro"), 403)
     # Naming another provider in the query string is an unknown parameter, not a filter.
     sneaky = api.get(DAILY.format("claro") + "&provider_id=movistar", key="claro")
