@@ -59,6 +59,7 @@ bench: venv flink-venv
 	PYTHONPATH=. $(PY) benchmarks/dbt_incremental.py
 	PYTHONPATH=. $(PY) benchmarks/sync.py
 	PYTHONPATH=. $(PY) benchmarks/api.py
+	PYTHONPATH=. $(PY) benchmarks/storage.py
 
 clean:
 	rm -rf data target logs .pytest_cache .mypy_cache .ruff_cache

@@ -1,25 +1,23 @@
 """The providers' reconciliation files, as the API serves them.
 
-``serving.reports`` writes ``<lake>/reports/provider_id=<id>/dt=<day>/transactions.csv.gz`` and
-``summary.json`` beside it. Here they are listed, read and streamed through ``pyarrow.fs``, the
-same code on a local lake and on ``s3://``; in aws mode a download is a short-lived presigned S3
-URL instead of bytes through the API (docs/decisions/0901-report-downloads.md).
+``serving.reports`` writes ``<reports>/provider_id=<id>/dt=<day>/transactions.csv.gz`` and
+``summary.json`` beside it (``Settings.reports_location``: ``<lake>/reports`` by default). Here
+they are listed, read and streamed through the storage layer, the same code on a local folder
+and on ``s3://``; in aws mode a download is a short-lived presigned S3 URL instead of bytes
+through the API (docs/decisions/0901-report-downloads.md).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import boto3
-from pyarrow import fs
-
 from puntored.api.schemas import ReportDay
-from puntored.contract.lake import REPORTS_FOLDER, partition_day, partition_name
+from puntored.contract.lake import partition_day, partition_name
 from puntored.settings import Settings
+from puntored.storage import AwsConfig, Storage, join, split_s3
 
 CSV_NAME = "transactions.csv.gz"
 SUMMARY_NAME = "summary.json"
@@ -33,6 +31,7 @@ class ReportFile:
     dt: date
     summary: dict[str, Any]
     size_bytes: int
+    location: str  # of the gzipped CSV
 
 
 @dataclass(frozen=True)
@@ -41,54 +40,39 @@ class PresignedUrl:
     expires_at: datetime
 
 
-def _reports_location(settings: Settings) -> str:
-    return f"{settings.lake_location.rstrip('/')}/{REPORTS_FOLDER}"
-
-
-def _lake(settings: Settings) -> tuple[fs.FileSystem, str]:
-    filesystem, root = fs.FileSystem.from_uri(_reports_location(settings))
-    return filesystem, root.rstrip("/")
-
-
-def _folder(root: str, provider_id: str, dt: date | None = None) -> str:
-    folder = f"{root}/{PROVIDER_FOLDER.format(provider_id)}"
-    return folder if dt is None else f"{folder}/{partition_name(dt)}"
+def _provider_folder(settings: Settings, provider_id: str) -> str:
+    return join(settings.reports_location, PROVIDER_FOLDER.format(provider_id))
 
 
 def report_days(settings: Settings, provider_id: str) -> list[date]:
     """Days with a complete report (CSV and summary) for the provider, newest first."""
-    filesystem, root = _lake(settings)
-    selector = fs.FileSelector(_folder(root, provider_id), allow_not_found=True, recursive=True)
     names: dict[date, set[str]] = {}
-    for info in filesystem.get_file_info(selector):
-        parts = info.path.rsplit("/", 2)
-        day = partition_day(parts[-2]) if len(parts) == 3 else None
-        if day is not None and info.type == fs.FileType.File:
-            names.setdefault(day, set()).add(parts[-1])
+    for entry in Storage.from_settings(settings).list_files(
+        _provider_folder(settings, provider_id)
+    ):
+        folder, _, name = entry.relative.rpartition("/")
+        day = partition_day(folder)
+        if day is not None:
+            names.setdefault(day, set()).add(name)
     complete = [day for day, files in names.items() if {CSV_NAME, SUMMARY_NAME} <= files]
     return sorted(complete, reverse=True)
 
 
 def find_report(settings: Settings, provider_id: str, dt: date) -> ReportFile | None:
     """The day's report of the provider, or None when it was not written."""
-    filesystem, root = _lake(settings)
-    folder = _folder(root, provider_id, dt)
-    csv_info, summary_info = filesystem.get_file_info(
-        [f"{folder}/{CSV_NAME}", f"{folder}/{SUMMARY_NAME}"]
-    )
-    if csv_info.type != fs.FileType.File or summary_info.type != fs.FileType.File:
+    storage = Storage.from_settings(settings)
+    folder = join(_provider_folder(settings, provider_id), partition_name(dt))
+    csv = storage.info(join(folder, CSV_NAME))
+    summary_location = join(folder, SUMMARY_NAME)
+    if csv is None or storage.info(summary_location) is None:
         return None
-    with filesystem.open_input_stream(summary_info.path) as stream:
-        summary = json.loads(stream.read())
-    return ReportFile(provider_id, dt, summary, csv_info.size or 0)
+    summary = storage.read_json(summary_location)
+    return ReportFile(provider_id, dt, summary, csv.size, csv.location)
 
 
 def read_chunks(settings: Settings, report: ReportFile) -> Iterator[bytes]:
-    """The gzipped CSV's bytes, in chunks (never the whole file in memory)."""
-    filesystem, root = _lake(settings)
-    location = f"{_folder(root, report.provider_id, report.dt)}/{CSV_NAME}"
-    # compression=None: the gzip bytes as stored (pyarrow would decompress ".gz" by default).
-    with filesystem.open_input_stream(location, compression=None) as stream:
+    """The gzipped CSV's bytes as stored, in chunks (never the whole file in memory)."""
+    with Storage.from_settings(settings).open_read(report.location) as stream:
         while chunk := stream.read(CHUNK_BYTES):
             yield chunk
 
@@ -98,21 +82,22 @@ def download_name(report: ReportFile) -> str:
 
 
 def presigned_url(settings: Settings, report: ReportFile) -> PresignedUrl:
-    """A GET URL for the report's object on S3, valid ``report_url_ttl_seconds``."""
-    bucket, _, root = _reports_location(settings).removeprefix("s3://").partition("/")
-    key = f"{_folder(root, report.provider_id, report.dt)}/{CSV_NAME}".lstrip("/")
-    client = boto3.client(
-        "s3", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
-    )
+    """A GET URL of the report's S3 object, valid ``report_url_ttl_seconds``, answered as an
+    attachment."""
+    bucket, key = split_s3(report.location)
     ttl = settings.report_url_ttl_seconds
-    url = client.generate_presigned_url(
-        "get_object",
-        Params={
-            "Bucket": bucket,
-            "Key": key,
-            "ResponseContentDisposition": f'attachment; filename="{download_name(report)}"',
-        },
-        ExpiresIn=ttl,
+    url = (
+        AwsConfig.from_settings(settings)
+        .client("s3")
+        .generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": bucket,
+                "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{download_name(report)}"',
+            },
+            ExpiresIn=ttl,
+        )
     )
     return PresignedUrl(url, datetime.now(UTC) + timedelta(seconds=ttl))
 

@@ -30,7 +30,7 @@ from puntored.glue.landing.run import land
 from puntored.glue.landing.session import JOB_CONF, local_session
 
 REQUIRED = ["landing_uri", "lake_uri", "state_uri"]
-OPTIONAL = ["from_date", "to_date", "reprocess"]
+OPTIONAL = ["from_date", "to_date", "reprocess", "run_id"]  # run_id: given by `puntored land`
 
 
 def _glue_arguments(argv: list[str]) -> dict[str, str]:
@@ -63,6 +63,7 @@ def _config(arguments: dict[str, str]) -> LandingConfig:
         first=date.fromisoformat(arguments["from_date"]) if "from_date" in arguments else None,
         last=date.fromisoformat(arguments["to_date"]) if "to_date" in arguments else None,
         reprocess=arguments.get("reprocess", "false").lower() == "true",
+        run_id=arguments.get("run_id"),
     )
 
 

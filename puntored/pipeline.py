@@ -14,16 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from puntored.contract.lake import partition_day
+from puntored.contract.lake import RAW_TRANSACTIONS, partition_day
 from puntored.database.engine import make_engine
 from puntored.database.migrate import current_revision, upgrade
 from puntored.database.pipeline_status import record_stage
-from puntored.errors import PuntoredError
+from puntored.errors import PuntoredError, describe
 from puntored.generator import GenerateOptions, StreamOptions, generate_landing, generate_stream
 from puntored.glue.landing.local import run_landing
+from puntored.glue.landing.submit import run_glue_landing
 from puntored.serving.reports import run_reports
 from puntored.serving.sync import run_sync
 from puntored.settings import Settings
+from puntored.storage import Storage
 from puntored.streaming.runner import run_stream
 from puntored.transform.dbt_runner import run_transform
 
@@ -43,7 +45,7 @@ class StageOutcome:
 
 class StageFailed(PuntoredError):
     def __init__(self, stage: str, error: BaseException) -> None:
-        super().__init__(f"stage '{stage}' failed: {error}")
+        super().__init__(f"stage '{stage}' failed: {describe(error)}")
         self.stage = stage
 
 
@@ -69,11 +71,11 @@ def migrate(settings: Settings) -> str:
     return f"serving schema at revision {current_revision(settings.serving_database_url)}"
 
 
-def _newest_landed_day(settings: Settings) -> date | None:
-    """The newest ``dt=YYYY-MM-DD`` partition of raw.transactions."""
-    root = settings.raw_transactions_dir
-    folders = root.iterdir() if root.is_dir() else iter(())
-    days = (partition_day(f.name) for f in folders if f.is_dir())
+def newest_landed_day(settings: Settings) -> date | None:
+    """The newest ``dt=YYYY-MM-DD`` partition of raw.transactions (local folder or S3)."""
+    table = RAW_TRANSACTIONS.location(settings.lake_location)
+    storage = Storage.from_settings(settings)
+    days = (partition_day(entry.relative.split("/", 1)[0]) for entry in storage.list_files(table))
     return max((day for day in days if day is not None), default=None)
 
 
@@ -87,14 +89,18 @@ def _record(settings: Settings, stage: str, last_dt: date | None, summary: str) 
 
 
 def land(settings: Settings, first: date | None = None, last: date | None = None) -> str:
-    summary = run_landing(settings, first, last).summary()
-    _record(settings, "land", _newest_landed_day(settings), summary)
+    """Local Spark in local mode; in aws mode the Glue job run, waited for."""
+    if settings.mode == "aws":
+        summary = run_glue_landing(settings, first, last).summary()
+    else:
+        summary = run_landing(settings, first, last).summary()
+    _record(settings, "land", newest_landed_day(settings), summary)
     return summary
 
 
 def transform(settings: Settings) -> str:
     summary = run_transform(settings).summary()
-    _record(settings, "transform", _newest_landed_day(settings), summary)
+    _record(settings, "transform", newest_landed_day(settings), summary)
     return summary
 
 

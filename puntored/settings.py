@@ -1,8 +1,10 @@
 """Application settings: one pydantic-settings class, environment prefix ``PUNTORED_``.
 
-``local`` mode keeps every artefact under one data root (``PUNTORED_DATA_DIR``). ``aws`` mode
-refuses local defaults: the lake and landing zone must be ``s3://`` URIs, a region is required
-and the serving database must be PostgreSQL.
+``local`` mode keeps every artefact under one data root (``PUNTORED_DATA_DIR``, made absolute
+once, when the settings load, so every stage and child process sees the same folder from any
+working directory). ``aws`` mode refuses local defaults: every location the AWS path uses must
+be an ``s3://`` URI, a region is required and the serving database must be PostgreSQL. Each
+refusal is one line naming the variable; ``load_settings`` lists them all at once.
 """
 
 from __future__ import annotations
@@ -10,15 +12,29 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from puntored.contract.lake import RAW_TRANSACTIONS
+from puntored.contract.lake import RAW_TRANSACTIONS, REPORTS_FOLDER
+from puntored.errors import PuntoredError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+DUCKDB_MARTS_SCHEMA = "main"  # the schema of the local target in profiles/profiles.yml
+
+# aws mode: settings that must be s3:// URIs
+_S3_LOCATIONS = ("landing_uri", "lake_uri", "state_uri", "athena_s3_staging_dir",
+                 "athena_s3_data_dir")  # fmt: skip
+
+
+class SettingsError(PuntoredError):
+    """The environment does not make valid settings; one problem per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 class Settings(BaseSettings):
@@ -28,17 +44,25 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str | None = None
 
-    # aws mode: where things live in production
+    # aws mode: where things live in production (docs/aws.md)
     aws_region: str | None = None
     aws_endpoint_url: str | None = None  # an emulator (moto server) for every AWS client
-    landing_uri: str | None = None
-    lake_uri: str | None = None
+    landing_uri: str | None = None  # switch exports: transactions/arrival_date=…/hour=…/
+    lake_uri: str | None = None  # raw/transactions/dt=…, quarantine, manifests
+    state_uri: str | None = None  # landing bookmark, run lock, stage status
+    reports_uri: str | None = None  # provider reports; default <lake>/reports
     athena_workgroup: str = "primary"
-    athena_s3_staging_dir: str | None = None
-    glue_database: str = "puntored_raw"
+    athena_s3_staging_dir: str | None = None  # Athena query results
+    athena_s3_data_dir: str | None = None  # where dbt-athena writes the marts' data
+    athena_schema: str = "puntored_marts"  # the Glue database dbt writes the marts to
+    glue_database: str = "puntored_raw"  # the Glue database of raw.transactions
+    glue_job_name: str = "puntored-land-transactions"
+
+    # run exclusivity (puntored/runlock.py): one run per data root at a time
+    run_lock_wait_seconds: float = 0.0  # 0: refuse at once, naming the holder; >0: wait
+    run_lock_lease_seconds: float = 300.0  # aws lock: a holder silent this long is stale
 
     # sync (marts → serving database)
-    marts_schema: str = "main"  # DuckDB schema (locally) or Glue database (aws) of the dbt marts
     sync_retry_attempts: int = 5  # connection attempts to the serving database per unit of work
     sync_retry_wait_s: float = 0.5  # first backoff wait; doubles each attempt (max 30 s)
 
@@ -68,6 +92,18 @@ class Settings(BaseSettings):
             )
         return origins
 
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("aws_endpoint_url")
+    @classmethod
+    def _endpoint_is_a_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s):// URL")
+        return value or None
+
     @model_validator(mode="after")
     def _refuse_local_defaults_in_aws(self) -> Settings:
         if self.mode != "aws":
@@ -75,14 +111,15 @@ class Settings(BaseSettings):
         problems = []
         if not self.aws_region:
             problems.append("PUNTORED_AWS_REGION is required in aws mode")
-        for name in ("landing_uri", "lake_uri", "athena_s3_staging_dir"):
+        for name in (*_S3_LOCATIONS, *(["reports_uri"] if self.reports_uri else [])):
             value = getattr(self, name)
             if not value or not value.startswith("s3://"):
-                problems.append(f"PUNTORED_{name.upper()} must be an s3:// URI in aws mode")
+                got = f" (got {value!r})" if value else ""
+                problems.append(f"PUNTORED_{name.upper()} must be an s3:// URI in aws mode{got}")
         if not self.database_url or not self.database_url.startswith("postgresql"):
             problems.append("PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
         return self
 
     # Local layout: everything under the data root.
@@ -111,17 +148,57 @@ class Settings(BaseSettings):
     def duckdb_path(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
 
+    # Locations for the storage layer (puntored.storage): s3:// in aws mode, else local folders.
+    @property
+    def landing_location(self) -> str:
+        return self.landing_uri or str(self.landing_dir)
+
     @property
     def lake_location(self) -> str:
         return self.lake_uri or str(self.lake_dir)
 
     @property
+    def state_location(self) -> str:
+        return self.state_uri or str(self.state_dir)
+
+    @property
+    def reports_location(self) -> str:
+        """Provider reports: ``<reports>/provider_id=…/dt=…/``."""
+        return self.reports_uri or f"{self.lake_location.rstrip('/')}/{REPORTS_FOLDER}"
+
+    @property
+    def marts_schema(self) -> str:
+        """The schema the sync and reports read the marts from: the one dbt wrote them to."""
+        return self.athena_schema if self.mode == "aws" else DUCKDB_MARTS_SCHEMA
+
+    @property
     def serving_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'serving.sqlite').resolve()}"
+        return f"sqlite:///{self.data_dir / 'serving.sqlite'}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment (and ``overrides``); every problem at once, one line
+    each, as a ``SettingsError`` instead of pydantic's multi-line report."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(settings_problems(error)) from None
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors(include_url=False):
+        if not item["loc"]:  # the aws-mode check: already one sentence per line
+            problems += str(item["msg"]).removeprefix("Value error, ").splitlines()
+            continue
+        name = "PUNTORED_" + "_".join(str(part) for part in item["loc"]).upper()
+        message = str(item["msg"]).removeprefix("Value error, ")
+        problems.append(f"{name}: {message} (got {item['input']!r})")
+    return problems
 
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 from pyspark.sql import SparkSession
 from sqlalchemy import create_engine, text
@@ -14,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from puntored.glue.landing.session import local_session
-from puntored.settings import Settings
+from puntored.settings import Settings, get_settings
 
 
 @pytest.fixture
@@ -55,10 +62,7 @@ def postgres_url() -> Iterator[str]:
     Outside CI an unreachable server skips the test; in CI (CI=true) it fails.
     """
     if not _postgres_reachable():
-        message = f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        _fail_or_skip(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}")
     name = f"puntored_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -83,3 +87,121 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def spark() -> SparkSession:
     """One local Spark session for the whole run (starting one costs several seconds)."""
     return local_session(cores=2)
+
+
+def _fail_or_skip(message: str) -> None:
+    """Outside CI a missing service skips the test; in CI (CI=true) it fails."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+# --- AWS: moto's server mode ---------------------------------------------------------------
+
+MOTO_REGION = "us-east-1"
+_FAKE_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": MOTO_REGION,
+    "AWS_EC2_METADATA_DISABLED": "true",  # never ask an instance metadata service
+    "AWS_CONFIG_FILE": os.devnull,  # a developer's ~/.aws never leaks into the tests
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the moto server carries the ``aws`` marker (``pytest -m aws``)."""
+    for item in items:
+        if "moto_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.aws)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start_moto(log: Path) -> tuple[subprocess.Popen[bytes], str] | None:
+    """``python -m moto.server`` on a free port; None if it exits before answering."""
+    port = _free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    with log.open("ab") as output:
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=1):
+                return server, endpoint
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    server.wait()
+    return None
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """moto's server mode on 127.0.0.1 (random free port), a real AWS HTTP API in a child
+    process, with fake credentials in the environment; yields its endpoint URL.
+
+    The endpoint is NOT exported as AWS_ENDPOINT_URL: code under test must reach it through
+    the settings (PUNTORED_AWS_ENDPOINT_URL), as it would in production. Tests isolate their
+    state by unique bucket/resource names (see ``aws_settings``), so one server serves the
+    session. Fails in CI if the server cannot start; skips elsewhere.
+    """
+    log = Path(tempfile.mkdtemp(prefix="moto-")) / "server.log"
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in _FAKE_AWS_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+            patch.delenv(name, raising=False)
+        started = None
+        for _ in range(3):  # another process may take the free port before moto binds it
+            started = _start_moto(log)
+            if started:
+                break
+        if started is None:
+            _fail_or_skip(f"moto server did not start: {log.read_text(errors='replace')[-800:]}")
+            return
+        server, endpoint = started
+        try:
+            yield endpoint
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+@pytest.fixture
+def aws_settings(
+    moto_server: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """aws-mode Settings against the moto server, with this test's own, freshly created
+    buckets (landing, lake, state, athena); also exported as PUNTORED_* for code that calls
+    get_settings() (the CLI). The database URL names the PostgreSQL test server but nothing
+    connects to it unless the test does (use ``postgres_url`` for a database of your own)."""
+    prefix = f"puntored-{uuid.uuid4().hex[:10]}"
+    s3 = boto3.client("s3", endpoint_url=moto_server, region_name=MOTO_REGION)
+    for purpose in ("landing", "lake", "state", "athena"):
+        s3.create_bucket(Bucket=f"{prefix}-{purpose}")
+    environment = {
+        "MODE": "aws",
+        "AWS_REGION": MOTO_REGION,
+        "AWS_ENDPOINT_URL": moto_server,
+        "LANDING_URI": f"s3://{prefix}-landing",
+        "LAKE_URI": f"s3://{prefix}-lake",
+        "STATE_URI": f"s3://{prefix}-state",
+        "ATHENA_S3_STAGING_DIR": f"s3://{prefix}-athena/staging/",
+        "ATHENA_S3_DATA_DIR": f"s3://{prefix}-athena/data/",
+        "DATABASE_URL": POSTGRES_ADMIN_URL,
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(f"PUNTORED_{name}", value)
+    get_settings.cache_clear()
+    yield Settings()
+    get_settings.cache_clear()

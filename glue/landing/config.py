@@ -26,6 +26,7 @@ class LandingConfig:
     first: date | None = None
     last: date | None = None
     reprocess: bool = False
+    run_id: str | None = None  # given by whoever started the run (aws mode); else from the clock
 
     @property
     def transactions_dir(self) -> Path:
@@ -51,6 +52,7 @@ def build_config(
     first: date | None = None,
     last: date | None = None,
     reprocess: bool = False,
+    run_id: str | None = None,
 ) -> LandingConfig:
     """The run's locations and reference data; refuses an empty or inverted day range."""
     if first and last and first > last:
@@ -65,4 +67,5 @@ def build_config(
         first=first,
         last=last,
         reprocess=reprocess,
+        run_id=run_id,
     )

@@ -90,7 +90,7 @@ class LandingResult:
 def land(spark: SparkSession, config: LandingConfig, now: datetime | None = None) -> LandingResult:
     clock = time.perf_counter()
     started = now or datetime.now(UTC)
-    run_id = started.strftime("%Y%m%dT%H%M%S%fZ")
+    run_id = config.run_id or started.strftime("%Y%m%dT%H%M%S%fZ")
     result = LandingResult(run_id=run_id, started_at=started.isoformat().replace("+00:00", "Z"))
     bookmark = files.Bookmark(config.bookmark_path)
     found = files.list_landing_files(config.landing_dir, config.first, config.last)

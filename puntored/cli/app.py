@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import typer
+from botocore.exceptions import BotoCoreError, ClientError
+from tenacity import RetryError
 
 from puntored.cli import (
     daily,
@@ -18,7 +20,7 @@ from puntored.cli import (
     sync,
     transform,
 )
-from puntored.errors import PuntoredError
+from puntored.errors import PuntoredError, describe
 from puntored.logging_setup import configure_logging
 
 app = typer.Typer(
@@ -46,6 +48,11 @@ def main() -> None:
     try:
         app()
     except PuntoredError as error:
-        # Expected failures (bad input, a stage that cannot proceed): one clear line, exit 1.
-        typer.echo(f"error: {error}", err=True)
+        # Expected failures (bad input, a stage that cannot proceed): one line per problem.
+        for line in str(error).splitlines() or [type(error).__name__]:
+            typer.echo(f"error: {line}", err=True)
+        raise SystemExit(1) from None
+    except (ClientError, BotoCoreError, RetryError) as error:
+        # AWS refusals, unreachable endpoints, exhausted retries: the real cause, one line.
+        typer.echo(f"error: {describe(error)}", err=True)
         raise SystemExit(1) from None

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 
 from puntored.cli.arguments import parse_day
+from puntored.cli.exclusive import exclusive
 from puntored.pipeline import StageOutcome, daily_stages, run_stages
 from puntored.settings import get_settings
 
@@ -20,6 +21,7 @@ def print_outcome(outcome: StageOutcome) -> None:
 
 
 @commands.command()
+@exclusive
 def daily(
     day: str = typer.Option(
         ..., "--date", help="The day whose landing files to process, YYYY-MM-DD."

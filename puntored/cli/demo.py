@@ -14,6 +14,7 @@ from puntored.api.main import create_app
 from puntored.api.portal.screenshots import capture_portal
 from puntored.api.server import background_server
 from puntored.cli.daily import print_outcome
+from puntored.cli.exclusive import data_root_lock
 from puntored.errors import PuntoredError
 from puntored.generator.options import default_start
 from puntored.pipeline import demo_stages, run_stages
@@ -40,7 +41,8 @@ def demo(
     settings = get_settings()
     start = default_start(days)
     console.print(f"[bold]PuntoRed demo[/] — data root {settings.data_dir.resolve()}")
-    run_stages(demo_stages(settings, start, days, replay_seconds), on_done=print_outcome)
+    with data_root_lock(settings):  # released before the API serves (for hours, maybe)
+        run_stages(demo_stages(settings, start, days, replay_seconds), on_done=print_outcome)
 
     access = demo_access(settings, provider, start + timedelta(days=days - 1), port=port)
     with background_server(create_app(settings), port=port):

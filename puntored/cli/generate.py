@@ -74,7 +74,7 @@ def generate(
     """
     settings = get_settings()
     if out is not None:
-        settings = settings.model_copy(update={"data_dir": out})
+        settings = settings.model_copy(update={"data_dir": out.expanduser().resolve()})
     faults = FaultRates(duplicate_rate, late_rate, malformed_rate, truncated_files)
     try:
         first_day = parse_day(start) if start else default_start(max(days, 1))
@@ -114,7 +114,7 @@ def _batch(settings: Any, options: GenerateOptions) -> None:
     for what, count in rows:
         table.add_row(what, f"{count:,}")
     Console().print(table)
-    Console().print(f"landing: {result.landing_dir}\nmanifest: {result.manifest_path}")
+    Console().print(f"landing: {result.landing}\nmanifest: {result.manifest_path}")
 
 
 def _stream(settings: Any, options: StreamOptions) -> None:

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from puntored.cli.arguments import parse_day
+from puntored.cli.exclusive import exclusive
 from puntored.serving.reports import run_reports
 from puntored.settings import get_settings
 
@@ -16,6 +17,7 @@ console = Console()
 
 
 @commands.command()
+@exclusive
 def reports(
     day: str = typer.Option(..., "--date", help="The day (dt, YYYY-MM-DD) to report."),
     provider: list[str] | None = typer.Option(None, help="Only these providers (repeatable)."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from puntored.api.server import run_server
+from puntored.settings import get_settings
 
 commands = typer.Typer()
 
@@ -18,4 +19,5 @@ def serve(
     ),
 ) -> None:
     """Serve the provider REST API (docs at /docs and /redoc, offline)."""
+    get_settings()  # bad settings: one line per problem here, not a traceback in a worker
     run_server(host=host, port=port, workers=workers)

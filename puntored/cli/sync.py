@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from puntored.cli.arguments import parse_day
+from puntored.cli.exclusive import exclusive
 from puntored.serving.sync import SyncResult, run_sync
 from puntored.settings import get_settings
 
@@ -31,6 +32,7 @@ class _RichProgress:
 
 
 @commands.command()
+@exclusive
 def sync(
     date_from: str | None = typer.Option(None, "--from", help="First dt to sync (YYYY-MM-DD)."),
     date_to: str | None = typer.Option(None, "--to", help="Last dt to sync (YYYY-MM-DD)."),

@@ -8,6 +8,7 @@ import http.server
 import typer
 from rich.console import Console
 
+from puntored.cli.exclusive import exclusive
 from puntored.settings import get_settings
 from puntored.transform.dbt_runner import (
     TransformError,
@@ -22,6 +23,7 @@ console = Console()
 
 
 @commands.command()
+@exclusive
 def transform(
     full_refresh: bool = typer.Option(False, help="Rebuild every mart from the whole lake."),
     lookback_days: int | None = typer.Option(

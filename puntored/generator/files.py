@@ -1,10 +1,8 @@
-"""Writing files reproducibly and atomically (readers may be watching the folder)."""
+"""Landing file bytes that depend on the data only, and the folder each line lands in."""
 
 from __future__ import annotations
 
 import gzip
-import os
-from pathlib import Path
 
 import numpy as np
 
@@ -14,14 +12,6 @@ from puntored.generator.clock import day_from_index
 def gzip_bytes(lines: list[str], level: int) -> bytes:
     """Gzip of the lines; mtime 0 and no file name in the header, so bytes depend on data only."""
     return gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), compresslevel=level, mtime=0)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a dot-prefixed temporary name, then rename: nobody sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def arrival_folder(hour_index: int | np.integer) -> str:

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from puntored.contract.lake import LANDING_TRANSACTIONS_FOLDER
 from puntored.generator import events as ev
 from puntored.generator import faults, rhythm, wire
 from puntored.generator.clock import (
@@ -26,11 +26,12 @@ from puntored.generator.clock import (
     day_start_utc_ms,
     hour_index_end_utc_ms,
 )
-from puntored.generator.files import arrival_folder, gzip_bytes, write_atomically
+from puntored.generator.files import arrival_folder, gzip_bytes
 from puntored.generator.manifest import InjectedFaults, build_manifest, write_manifest
 from puntored.generator.options import GenerateOptions
 from puntored.reference import load_reference
 from puntored.settings import Settings
+from puntored.storage import Storage, join
 
 REVERSAL_RATE = 0.007  # of approved sales
 LATE_DAYS = (1, 5)
@@ -49,8 +50,8 @@ ProgressCallback = Callable[[int, int], None]
 @dataclass(frozen=True)
 class GenerateResult:
     run_id: str
-    landing_dir: Path
-    manifest_path: Path
+    landing: str  # the landing zone's location: a folder, or s3://… in aws mode
+    manifest_path: str
     manifest: dict[str, Any]
 
 
@@ -78,7 +79,10 @@ class _Layout:
 def generate_landing(
     settings: Settings, options: GenerateOptions, progress: ProgressCallback | None = None
 ) -> GenerateResult:
+    """Write the landing files and the ground-truth manifest to ``settings.landing_location``
+    (the data root's ``landing/`` folder, or ``PUNTORED_LANDING_URI`` on S3 in aws mode)."""
     options.validate()
+    storage, landing = Storage.from_settings(settings), settings.landing_location
     model = ev.EventModel.from_reference(load_reference())
     prefix = wire.transaction_id_prefix(options.run_id)
 
@@ -98,7 +102,7 @@ def generate_landing(
     )
     encoder = wire.LineEncoder(model, prefix)
     files = _write_folders(
-        settings.landing_dir / "transactions",
+        _Sink(storage, join(landing, LANDING_TRANSACTIONS_FOLDER)),
         layout,
         lambda rows: encoder.lines(unique.take(rows)),
         malformed_lines,
@@ -106,7 +110,7 @@ def generate_landing(
         progress,
     )
     truncated_paths, truncated_records = _write_truncated(
-        model, options, prefix, settings.landing_dir, files
+        model, options, prefix, _Sink(storage, landing), files
     )
 
     injected = InjectedFaults(
@@ -118,9 +122,20 @@ def generate_landing(
     )
     lines = len(layout.row) + truncated_records
     manifest = build_manifest(options, unique, injected, sum(files.values()), lines)
-    manifest_path = settings.landing_dir / "_manifests" / f"generate-{options.run_id}.json"
-    write_manifest(manifest_path, manifest)
-    return GenerateResult(options.run_id, settings.landing_dir, manifest_path, manifest)
+    manifest_path = join(landing, "_manifests", f"generate-{options.run_id}.json")
+    write_manifest(storage, manifest_path, manifest)
+    return GenerateResult(options.run_id, landing, manifest_path, manifest)
+
+
+@dataclass(frozen=True)
+class _Sink:
+    """Where files go: a storage and a root location under it."""
+
+    storage: Storage
+    root: str
+
+    def write(self, relative: str, data: bytes) -> None:
+        self.storage.write_bytes(join(self.root, relative), data)
 
 
 def _rng(options: GenerateOptions, stream: int) -> np.random.Generator:
@@ -193,7 +208,7 @@ def _malformed(
 
 
 def _write_folders(
-    root: Path,
+    sink: _Sink,
     layout: _Layout,
     encode: Callable[[np.ndarray], list[str]],
     malformed_lines: list[str],
@@ -211,7 +226,7 @@ def _write_folders(
     files: dict[str, int] = {}
 
     def write(folder: str, lines: list[str]) -> None:
-        write_atomically(root / folder / "part-00000.jsonl.gz", gzip_bytes(lines, level))
+        sink.write(f"{folder}/part-00000.jsonl.gz", gzip_bytes(lines, level))
 
     with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
         pending = []
@@ -248,7 +263,7 @@ def _write_truncated(
     model: ev.EventModel,
     options: GenerateOptions,
     prefix: str,
-    landing_dir: Path,
+    sink: _Sink,
     files: dict[str, int],
 ) -> tuple[list[str], int]:
     """Whole extra files of fresh events whose gzip stream is cut in the middle."""
@@ -262,9 +277,10 @@ def _write_truncated(
         batch = ev.make_sales(model, rng, times, TRUNCATED_SEQ_BASE + index * per_file)
         data = gzip_bytes(wire.encode_lines(batch, model, prefix), options.gzip_level)
         folder = arrival_folder(hour)
-        relative = f"transactions/{folder}/part-{files.get(folder, 0):05d}.jsonl.gz"
+        part = f"part-{files.get(folder, 0):05d}.jsonl.gz"
+        relative = f"{LANDING_TRANSACTIONS_FOLDER}/{folder}/{part}"
         files[folder] = files.get(folder, 0) + 1
-        write_atomically(landing_dir / relative, data[: len(data) // 2])
+        sink.write(relative, data[: len(data) // 2])
         paths.append(relative)
         records += per_file
     return paths, records

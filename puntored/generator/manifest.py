@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,8 +13,8 @@ from puntored.contract.transaction import STATUSES
 from puntored.generator.clock import bogota_day_index, day_from_index
 from puntored.generator.events import EventBatch
 from puntored.generator.faults import MALFORMED_REASONS
-from puntored.generator.files import write_atomically
 from puntored.generator.options import GenerateOptions
+from puntored.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -78,5 +77,6 @@ def build_manifest(
     }
 
 
-def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    write_atomically(path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+def write_manifest(storage: Storage, location: str, manifest: dict[str, Any]) -> None:
+    """The manifest as indented JSON, keys in the order built (atomic, like every write)."""
+    storage.write_text(location, json.dumps(manifest, indent=2) + "\n")

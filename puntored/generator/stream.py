@@ -14,12 +14,12 @@ import numpy as np
 
 from puntored.generator import events as ev
 from puntored.generator import rhythm, wire
-from puntored.generator.files import write_atomically
 from puntored.generator.landing import REVERSAL_RATE
 from puntored.generator.manifest import event_counts
 from puntored.generator.options import FaultRates, InvalidOptionsError
 from puntored.reference import load_reference
 from puntored.settings import Settings
+from puntored.storage import Storage, join
 
 EVENTS_PER_FILE = 10_000  # without --rate: files of this many lines
 
@@ -73,6 +73,7 @@ class StreamResult:
 class _StreamWriter:
     """Numbers files in order; each file appears atomically (a Flink source watches the folder)."""
 
+    storage: Storage
     folder: Path
     files: int = 0  # number of the next file
     written: int = 0
@@ -80,8 +81,8 @@ class _StreamWriter:
     duplicates: int = 0
 
     def write(self, lines: list[str]) -> None:
-        path = self.folder / f"events-{self.files:06d}.jsonl"
-        write_atomically(path, ("\n".join(lines) + "\n").encode("utf-8"))
+        location = join(self.folder, f"events-{self.files:06d}.jsonl")
+        self.storage.write_text(location, "\n".join(lines) + "\n")
         self.files += 1
         self.written += 1
         self.lines += len(lines)
@@ -94,9 +95,10 @@ def generate_stream(
 ) -> StreamResult:
     options.validate()
     model = ev.EventModel.from_reference(load_reference())
-    writer = _StreamWriter(settings.stream_dir / "events")
+    storage = Storage.from_settings(settings)
+    writer = _StreamWriter(storage, settings.stream_dir / "events")
     if options.rate is not None:  # a live replay continues after files a reader may have seen
-        writer.files = _next_file_number(writer.folder)
+        writer.files = _next_file_number(storage, writer.folder)
     rng = np.random.default_rng([options.seed, 10])
     if options.rate is None:
         unique = _replay_range(model, options, rng, writer, progress)
@@ -113,12 +115,13 @@ def generate_stream(
         "expected": {"unique": len(unique), "duplicates": writer.duplicates},
     }
     path = settings.stream_dir / "_manifests" / f"stream-{options.run_id}.json"
-    write_atomically(path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    storage.write_text(path, json.dumps(manifest, indent=2) + "\n")
     return StreamResult(options.run_id, writer.folder, path, manifest)
 
 
-def _next_file_number(folder: Path) -> int:
-    numbers = [int(p.stem.removeprefix("events-")) for p in folder.glob("events-*.jsonl")]
+def _next_file_number(storage: Storage, folder: Path) -> int:
+    names = [entry.name for entry in storage.list_files(folder, ".jsonl")]
+    numbers = [int(n[len("events-") : -len(".jsonl")]) for n in names if n.startswith("events-")]
     return max(numbers, default=-1) + 1
 
 

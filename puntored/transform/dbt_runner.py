@@ -40,14 +40,18 @@ def target_for(settings: Settings) -> Target:
 
 def dbt_environment(settings: Settings) -> dict[str, str]:
     """Environment variables profiles/profiles.yml and the sources read."""
-    env = {"PUNTORED_DATA_DIR": str(settings.data_dir.resolve())}
+    env = {"PUNTORED_DATA_DIR": str(settings.data_dir)}
     if settings.mode == "aws":
         env |= {
             "PUNTORED_AWS_REGION": settings.aws_region or "",
             "PUNTORED_ATHENA_S3_STAGING_DIR": settings.athena_s3_staging_dir or "",
+            "PUNTORED_ATHENA_S3_DATA_DIR": settings.athena_s3_data_dir or "",
             "PUNTORED_ATHENA_WORKGROUP": settings.athena_workgroup,
+            "PUNTORED_ATHENA_SCHEMA": settings.athena_schema,
             "PUNTORED_GLUE_DATABASE": settings.glue_database,
         }
+        if settings.aws_endpoint_url:  # dbt-athena's boto3 clients read the standard variable
+            env["AWS_ENDPOINT_URL"] = settings.aws_endpoint_url
     return env
 
 

@@ -30,7 +30,7 @@ from puntored.database.engine import make_engine
 from puntored.database.migrate import alembic_config
 from puntored.database.models import SyncState
 from puntored.database.pipeline_status import record_stage
-from puntored.errors import PuntoredError
+from puntored.errors import PuntoredError, describe
 from puntored.serving.sync.checksum import Fingerprint, install_sqlite_functions
 from puntored.serving.sync.marts import FACTS, MARTS, Mart, check_mart_columns
 from puntored.serving.sync.warehouse import WarehouseReader, open_warehouse
@@ -160,7 +160,9 @@ def _retrying(settings: Settings) -> _Retry:
             wait=wait_exponential(multiplier=settings.sync_retry_wait_s, max=30),
             retry=retry_if_exception(is_transient),
             before_sleep=lambda state: log.warning(
-                "serving_db_retry", attempt=state.attempt_number, error=str(state.outcome)
+                "serving_db_retry",
+                attempt=state.attempt_number,
+                error=describe(state.outcome.exception() if state.outcome else None),
             ),
             reraise=True,
         )

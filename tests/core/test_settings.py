@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from puntored.settings import Settings
+from puntored.settings import Settings, SettingsError, load_settings
 
 
 def test_local_layout_lives_under_the_data_root(tmp_path: Path) -> None:
@@ -32,13 +32,71 @@ def test_aws_mode_refuses_local_defaults() -> None:
     assert "PUNTORED_DATABASE_URL" in message
 
 
+def test_aws_refusals_are_one_line_each_and_all_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUNTORED_MODE", "aws")
+    monkeypatch.setenv("PUNTORED_LANDING_URI", "/tmp/landing")
+    monkeypatch.setenv("PUNTORED_REPORTS_URI", "reports")
+    monkeypatch.delenv("PUNTORED_DATABASE_URL", raising=False)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert error.value.problems == [
+        "PUNTORED_AWS_REGION is required in aws mode",
+        "PUNTORED_LANDING_URI must be an s3:// URI in aws mode (got '/tmp/landing')",
+        "PUNTORED_LAKE_URI must be an s3:// URI in aws mode",
+        "PUNTORED_STATE_URI must be an s3:// URI in aws mode",
+        "PUNTORED_ATHENA_S3_STAGING_DIR must be an s3:// URI in aws mode",
+        "PUNTORED_ATHENA_S3_DATA_DIR must be an s3:// URI in aws mode",
+        "PUNTORED_REPORTS_URI must be an s3:// URI in aws mode (got 'reports')",
+        "PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode",
+    ]
+    assert str(error.value).splitlines() == error.value.problems
+
+
+def test_malformed_values_are_named_one_line_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUNTORED_MODE", "cloud")
+    monkeypatch.setenv("PUNTORED_AWS_ENDPOINT_URL", "127.0.0.1:5000")
+    monkeypatch.setenv("PUNTORED_RUN_LOCK_WAIT_SECONDS", "soon")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert error.value.problems == [
+        "PUNTORED_MODE: Input should be 'local' or 'aws' (got 'cloud')",
+        "PUNTORED_AWS_ENDPOINT_URL: must be an http(s):// URL (got '127.0.0.1:5000')",
+        "PUNTORED_RUN_LOCK_WAIT_SECONDS: Input should be a valid number, unable to parse "
+        "string as a number (got 'soon')",
+    ]
+
+
+def test_data_root_is_absolute_from_the_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PUNTORED_DATA_DIR", "reldata")
+    s = load_settings()
+    assert s.data_dir == tmp_path.resolve() / "reldata"
+    monkeypatch.chdir("/")
+    assert s.landing_dir == tmp_path.resolve() / "reldata" / "landing"
+    assert s.serving_database_url == f"sqlite:///{tmp_path.resolve() / 'reldata/serving.sqlite'}"
+
+
 def test_aws_mode_accepts_a_complete_configuration() -> None:
     s = Settings(
         mode="aws",
         aws_region="us-east-1",
         landing_uri="s3://puntored-landing/transactions",
         lake_uri="s3://puntored-lake",
+        state_uri="s3://puntored-state/land",
         athena_s3_staging_dir="s3://puntored-athena/staging/",
+        athena_s3_data_dir="s3://puntored-athena/marts/",
         database_url="postgresql+psycopg://app@rds.internal/puntored",
     )
     assert s.lake_location == "s3://puntored-lake"
+    assert s.reports_location == "s3://puntored-lake/reports"
+    assert s.state_location == "s3://puntored-state/land"
+    assert s.marts_schema == "puntored_marts"  # the schema dbt writes on Athena
+
+
+def test_local_mode_reads_marts_from_duckdb_main(tmp_path: Path) -> None:
+    s = Settings(data_dir=tmp_path)
+    assert s.marts_schema == "main"
+    assert s.state_location == str(tmp_path / "state")
+    assert s.reports_location == str(tmp_path / "lake") + "/reports"

@@ -176,7 +176,8 @@ def test_a_day_not_landed_is_a_clear_error(settings: Settings) -> None:
 def test_aws_mode_renders_valid_athena_unloads(tmp_path: Path) -> None:
     settings = Settings(
         mode="aws", aws_region="us-east-1", landing_uri="s3://l/landing", lake_uri="s3://l/lake",
-        athena_s3_staging_dir="s3://l/athena", database_url="postgresql+psycopg://x@h/db",
+        state_uri="s3://l/state", athena_s3_staging_dir="s3://l/athena",
+        athena_s3_data_dir="s3://l/marts", database_url="postgresql+psycopg://x@h/db",
     )  # fmt: skip
     result = run_reports(settings, DAY, providers=["claro"])
     assert len(result.unload_statements) == 2

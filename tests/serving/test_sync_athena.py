@@ -31,8 +31,9 @@ ATHENA_TYPES = {
 def aws_settings() -> Settings:
     return Settings(
         mode="aws", aws_region="us-east-1", landing_uri="s3://b/landing", lake_uri="s3://b/lake",
-        athena_s3_staging_dir="s3://b/athena", database_url="postgresql+psycopg://u@h/db",
-        marts_schema="puntored_marts",
+        state_uri="s3://b/state", athena_s3_staging_dir="s3://b/athena",
+        athena_s3_data_dir="s3://b/marts", database_url="postgresql+psycopg://u@h/db",
+        athena_schema="puntored_marts",
     )  # fmt: skip
 
 
