@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import boto3
+from botocore.config import Config
+
 from puntored.api.schemas import ReportDay
 from puntored.contract.lake import partition_day, partition_name
 from puntored.settings import Settings
@@ -23,6 +26,7 @@ CSV_NAME = "transactions.csv.gz"
 SUMMARY_NAME = "summary.json"
 CHUNK_BYTES = 64 * 1024
 PROVIDER_FOLDER = "provider_id={}"  # as serving.reports writes it
+SIGV4 = Config(signature_version="s3v4")
 
 
 @dataclass(frozen=True)
@@ -86,18 +90,14 @@ def presigned_url(settings: Settings, report: ReportFile) -> PresignedUrl:
     attachment."""
     bucket, key = split_s3(report.location)
     ttl = settings.report_url_ttl_seconds
-    url = (
-        AwsConfig.from_settings(settings)
-        .client("s3")
-        .generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": bucket,
-                "Key": key,
-                "ResponseContentDisposition": f'attachment; filename="{download_name(report)}"',
-            },
-            ExpiresIn=ttl,
-        )
+    aws = AwsConfig.from_settings(settings)
+    # Signature V4 explicitly: boto3 still presigns S3 URLs with V2 unless told otherwise.
+    s3 = boto3.client("s3", region_name=aws.region, endpoint_url=aws.endpoint_url, config=SIGV4)
+    disposition = f'attachment; filename="{download_name(report)}"'
+    url = s3.generate_presigned_url(
+        "get_object",
+        Params={"Bucket": bucket, "Key": key, "ResponseContentDisposition": disposition},
+        ExpiresIn=ttl,
     )
     return PresignedUrl(url, datetime.now(UTC) + timedelta(seconds=ttl))
 
