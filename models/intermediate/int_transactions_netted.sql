@@ -1,32 +1,12 @@
--- Transaction events de-duplicated by transaction_id, with the flags and signed amounts the
+-- The de-duplicated events that reference known keys, with the flags and signed amounts the
 -- daily marts sum: a reversal counts on its own day, against the sale's provider, product and
 -- point of sale (a reversal event repeats them).
 with
 
 transactions as (
 
-    select * from {{ ref('stg_raw__transactions') }}
-
-),
-
-ranked as (
-
-    -- The landing job already keeps one row per transaction_id; this guards the marts against
-    -- a re-sent event landed twice. A re-sent event repeats event_at, so it has the same dt.
-    select
-        *,
-        row_number() over (
-            partition by dt, transaction_id
-            order by ingested_at, source_file
-        ) as copy_number
-    from transactions
-
-),
-
-deduplicated as (
-
-    select * from ranked
-    where copy_number = 1
+    select * from {{ ref('int_transactions_deduplicated') }}
+    where reference_problem is null
 
 ),
 
@@ -75,7 +55,7 @@ netted as (
         -- partition
         dt
 
-    from deduplicated
+    from transactions
 
 )
 

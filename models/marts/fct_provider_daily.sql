@@ -21,6 +21,9 @@ final as (
         -- measures
         {{ daily_measures(with_distinct_clients=true) }},
 
+        -- lineage: when this run rebuilt the day (every row of a dt shares it)
+        {{ built_at() }} as _built_at,
+
         -- partition (last: Athena partition column)
         dt
 

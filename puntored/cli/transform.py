@@ -27,13 +27,21 @@ console = Console()
 def transform(
     full_refresh: bool = typer.Option(False, help="Rebuild every mart from the whole lake."),
     lookback_days: int | None = typer.Option(
-        None, min=0, help="Days before the newest built day to rebuild (late data); default 3."
+        None, min=0, help="Days before the newest built day to rebuild (late data); default 5."
     ),
     select: str | None = typer.Option(None, help="dbt node selection, e.g. fct_provider_daily+."),
+    all_tests: bool = typer.Option(
+        False,
+        help="Test every row, not only the rebuilt days (always so on --full-refresh and in CI).",
+    ),
 ) -> None:
-    """Build the daily marts with dbt (`dbt build`: seeds, models and every test)."""
+    """Build the daily marts with dbt (`dbt build`: seeds, models, unit and data tests)."""
     result = run_transform(
-        get_settings(), full_refresh=full_refresh, lookback_days=lookback_days, select=select
+        get_settings(),
+        full_refresh=full_refresh,
+        lookback_days=lookback_days,
+        select=select,
+        test_scope="all" if all_tests else None,
     )
     console.print(result.summary())
 
@@ -48,7 +56,7 @@ def docs(
         result = generate_docs(get_settings())
         if not result.succeeded:
             raise TransformError(f"dbt docs generate failed: {result.failures}")
-    site = docs_site_dir()
+    site = docs_site_dir(get_settings())
     if not (site / "index.html").exists():
         raise TransformError(f"no docs site in {site}: run with --generate")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))

@@ -220,6 +220,9 @@ class SyncState(Base):
     dt: Mapped[date] = mapped_column(Date, primary_key=True)
     row_count: Mapped[int] = mapped_column(BigInteger)
     checksum: Mapped[str] = mapped_column(String(64))
+    # the mart's _built_at for this dt when it was synced (None for dimensions, or marts
+    # without _built_at): a newer value in the mart means dbt rebuilt the day since.
+    built_at: Mapped[datetime | None] = mapped_column(UTC_TIMESTAMP)
     synced_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
 
 

@@ -1,15 +1,17 @@
 """The Athena gate: compile every model for the ``athena`` target offline and validate the SQL.
 
 dbt compiles with ``--no-populate-cache`` and dummy AWS settings (nothing connects), once with
-``is_incremental()`` forced false (the full build) and once forced true (the incremental
-branch). Each compiled model must parse as Trino SQL with ``trino-sql-validator`` and call no
-function Trino does not know; a few DuckDB-only constructs the parser tolerates (``EXCLUDE``,
-``read_parquet``) are refused by name. Run: ``python -m puntored.transform.athena_gate``.
+``is_incremental()`` forced false (the full build, every test on every row) and once forced
+true (the incremental branch, tests scoped to the changed rows). Each compiled model must
+parse as Trino SQL with ``trino-sql-validator`` and call no function Trino does not know; a few
+DuckDB-only constructs the parser tolerates (``EXCLUDE``, ``read_parquet``) are refused by
+name. Run: ``python -m puntored.transform.athena_gate``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -63,7 +65,10 @@ def compile_for_athena(project_dir: Path, target_path: Path, incremental: bool) 
         "--target-path",
         str(target_path),
         "--vars",
-        f"{{force_is_incremental: {str(incremental).lower()}}}",
+        # the incremental pass also renders the tests as an incremental run scopes them
+        json.dumps(
+            {"force_is_incremental": incremental, "test_scope": "changed" if incremental else "all"}
+        ),
     ]
     env = os.environ | DUMMY_ATHENA_ENV
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)

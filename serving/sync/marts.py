@@ -22,6 +22,9 @@ from puntored.errors import PuntoredError
 
 # Unpartitioned tables (the dimensions) keep their one sync_state row under this date.
 WHOLE_TABLE_DT = date(1970, 1, 1)
+# dbt's record of when a fact mart's day was last rebuilt (one value per dt; not synced).
+BUILT_AT = "_built_at"
+_TIMESTAMP_TYPES = ("timestamp", "timestamp(3)", "timestamp(6)", "timestamp without time zone")
 
 
 @dataclass(frozen=True)
@@ -53,15 +56,50 @@ FACTS = (
 MARTS = DIMENSIONS + FACTS
 
 
+@dataclass(frozen=True)
+class Partitions:
+    """Which dt partitions a query covers: a range (open ends allowed), or exactly ``dts``."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    dts: tuple[date, ...] | None = None
+
+    def where_sql(self) -> str:
+        """The condition on "dt" (DuckDB, Athena, PostgreSQL and SQLite all read it)."""
+        if self.dts is not None:
+            listed = ", ".join(_date_literal(dt) for dt in sorted(self.dts)) or "NULL"
+            return f'"dt" IN ({listed})'
+        conditions = []
+        if self.date_from is not None:
+            conditions.append(f'"dt" >= {_date_literal(self.date_from)}')
+        if self.date_to is not None:
+            conditions.append(f'"dt" <= {_date_literal(self.date_to)}')
+        return " AND ".join(conditions)
+
+    @property
+    def everything(self) -> bool:
+        return self.dts is None and self.date_from is None and self.date_to is None
+
+
+def _date_literal(dt: date) -> str:
+    return f"DATE '{dt.isoformat()}'"
+
+
 class MartSchemaError(PuntoredError):
     """A mart in the warehouse no longer fits its serving table (missing column, wrong type)."""
 
 
-def check_mart_columns(mart: Mart, warehouse_columns: dict[str, str]) -> None:
-    """Raise MartSchemaError listing every missing column and every incompatible type."""
+def check_mart_columns(mart: Mart, warehouse_columns: dict[str, str]) -> bool:
+    """Raise MartSchemaError listing every missing column and every incompatible type.
+
+    Returns whether the mart records dbt's rebuilds in ``_built_at`` (fact marts only).
+    """
     if not warehouse_columns:
         raise MartSchemaError(f"mart {mart.name} not found in the warehouse")
     problems = []
+    built_at = warehouse_columns.get(BUILT_AT) if mart.partitioned else None
+    if built_at is not None and built_at.strip().lower() not in _TIMESTAMP_TYPES:
+        problems.append(f"column {BUILT_AT} is {built_at}, expected timestamp")
     for column in mart.columns:
         found = warehouse_columns.get(column.name)
         if found is None:
@@ -73,6 +111,7 @@ def check_mart_columns(mart: Mart, warehouse_columns: dict[str, str]) -> None:
         raise MartSchemaError(
             f"mart {mart.name} does not fit {mart.table.name}: " + "; ".join(problems)
         )
+    return built_at is not None
 
 
 _DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)")

@@ -1,51 +1,47 @@
 """``run_sync``: bring the serving database in line with the dbt marts, partition by partition.
 
 1. Check every mart's columns and types against the serving models (nothing written on error).
-2. Plan: fingerprint each mart's partitions in the warehouse and compare with ``sync_state``;
-   a partition is written when it is new or its row count or checksum changed (which is how
-   days rewritten by dbt's late-data lookback are found), removed when it left the mart.
-3. Write each batch of partitions in one transaction: replace, verify the serving copy's
-   fingerprints against the warehouse's, record them in ``sync_state``.
+2. Plan (``plan.py``): the partitions dbt rebuilt since the last sync (``_built_at``), or for
+   the dimensions those whose content fingerprint changed; removed when they left the mart.
+3. Write each batch of partitions in one transaction (``writer.py``): replace, verify the
+   serving copy's fingerprints against the warehouse's, record them in ``sync_state``.
 4. Record the run in ``pipeline_status`` ('sync'). A run that finds nothing to do writes nothing.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from typing import Protocol, TypeVar, cast
+from typing import Protocol, cast
 
 import structlog
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, Table, event, func, select
-from sqlalchemy.exc import DBAPIError, OperationalError
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from sqlalchemy.exc import DBAPIError
 
 from puntored.database.engine import make_engine
 from puntored.database.migrate import alembic_config
 from puntored.database.models import SyncState
 from puntored.database.pipeline_status import record_stage
-from puntored.errors import PuntoredError, describe
-from puntored.serving.sync.checksum import Fingerprint, install_sqlite_functions
-from puntored.serving.sync.marts import FACTS, MARTS, Mart, check_mart_columns
+from puntored.errors import PuntoredError
+from puntored.serving.sync.checksum import install_sqlite_functions
+from puntored.serving.sync.marts import FACTS, MARTS, Mart, Partitions, check_mart_columns
+from puntored.serving.sync.plan import MartPlan, plan_mart
+from puntored.serving.sync.retry import Retry, database_retrying, error_reason, is_transient
 from puntored.serving.sync.warehouse import WarehouseReader, open_warehouse
 from puntored.serving.sync.writer import (
     delete_partitions,
     forget_sync_state,
     record_sync_state,
     replace_partitions,
-    synced_fingerprints,
     verify,
 )
 from puntored.settings import Settings
 
 log = structlog.get_logger("puntored.sync")
-T = TypeVar("T")
 
 
 @dataclass
@@ -80,18 +76,6 @@ class SyncResult:
         return sum(len(m.partitions_written) for m in self.marts)
 
 
-@dataclass
-class _Plan:
-    mart: Mart
-    source: dict[date, Fingerprint]
-    to_write: list[date]
-    to_remove: list[date]
-
-
-class _Retry(Protocol):
-    def __call__(self, work: Callable[[], T]) -> T: ...
-
-
 class SyncProgress(Protocol):
     def planned(self, batches: int) -> None: ...
 
@@ -117,13 +101,24 @@ def run_sync(
     started = time.perf_counter()
     warehouse = warehouse or open_warehouse(settings)
     engine = _serving_engine(settings.serving_database_url)
-    retrying = _retrying(settings)
+    retrying = database_retrying(settings)
     try:
         retrying(lambda: _check_schema_is_current(engine))
-        for mart in MARTS:
-            check_mart_columns(mart, warehouse.columns(mart))
+        found = warehouse.columns(MARTS)
+        versioned = {m.name: check_mart_columns(m, found[m.name]) for m in MARTS}
+        in_range = Partitions(date_from, date_to)
         plans = [
-            retrying(partial(_plan, engine, warehouse, mart, date_from, date_to, full))
+            retrying(
+                partial(
+                    plan_mart,
+                    engine,
+                    warehouse,
+                    mart,
+                    versioned=versioned[mart.name],
+                    in_range=in_range if mart.partitioned else Partitions(),
+                    full=full,
+                )
+            )
             for mart in MARTS
         ]
         results = _execute(engine, warehouse, plans, batch_days, progress, retrying)
@@ -151,47 +146,6 @@ def _serving_engine(url: str) -> Engine:
     return engine
 
 
-def _retrying(settings: Settings) -> _Retry:
-    """Run a unit of database work, retrying connection failures with exponential backoff."""
-
-    def run(work: Callable[[], T]) -> T:
-        retryer = Retrying(
-            stop=stop_after_attempt(settings.sync_retry_attempts),
-            wait=wait_exponential(multiplier=settings.sync_retry_wait_s, max=30),
-            retry=retry_if_exception(is_transient),
-            before_sleep=lambda state: log.warning(
-                "serving_db_retry",
-                attempt=state.attempt_number,
-                error=describe(state.outcome.exception() if state.outcome else None),
-            ),
-            reraise=True,
-        )
-        try:
-            return retryer(work)
-        except OperationalError as error:
-            if not is_transient(error):
-                raise
-            reason = str(error.orig or error).strip().splitlines()[0]
-            raise PuntoredError(
-                f"serving database unreachable after {settings.sync_retry_attempts} "
-                f"attempts: {reason}"
-            ) from error
-
-    return run
-
-
-def is_transient(error: BaseException) -> bool:
-    """A failure to reach the database (worth retrying), not a problem with the SQL or data."""
-    if not isinstance(error, OperationalError):
-        return False
-    if error.connection_invalidated:
-        return True
-    if isinstance(error.orig, sqlite3.OperationalError):
-        # sqlite3 also reports SQL errors as OperationalError; only these are transient.
-        return any(word in str(error.orig) for word in ("locked", "busy", "unable to open"))
-    return True
-
-
 def _check_schema_is_current(engine: Engine) -> None:
     head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
     with engine.connect() as connection:
@@ -203,38 +157,18 @@ def _check_schema_is_current(engine: Engine) -> None:
         )
 
 
-def _plan(
-    engine: Engine,
-    warehouse: WarehouseReader,
-    mart: Mart,
-    date_from: date | None,
-    date_to: date | None,
-    full: bool,
-) -> _Plan:
-    source = warehouse.fingerprints(mart, date_from, date_to)
-    with engine.connect() as connection:
-        synced = synced_fingerprints(connection, mart, date_from, date_to)
-    to_write = sorted(dt for dt, fp in source.items() if full or synced.get(dt) != fp)
-    to_remove = sorted(dt for dt in synced if dt not in source)
-    return _Plan(mart, source, to_write, to_remove)
-
-
 def _execute(
     engine: Engine,
     warehouse: WarehouseReader,
-    plans: list[_Plan],
+    plans: list[MartPlan],
     batch_days: int,
     progress: SyncProgress | None,
-    retrying: _Retry,
+    retrying: Retry,
 ) -> list[MartSyncResult]:
-    batches = [
-        (plan, plan.to_write[start : start + batch_days])
-        for plan in plans
-        for start in range(0, len(plan.to_write), batch_days)
-    ]
+    batches = [(plan, dts) for plan in plans for dts in _batches(plan, batch_days)]
     if progress:
         progress.planned(len(batches))
-    results = {p.mart.name: MartSyncResult(p.mart.name, len(p.source)) for p in plans}
+    results = {p.mart.name: MartSyncResult(p.mart.name, len(p.in_warehouse)) for p in plans}
     for plan in plans:
         if plan.to_remove:
             retrying(partial(_remove_partitions, engine, plan.mart, plan.to_remove))
@@ -250,21 +184,36 @@ def _execute(
     return list(results.values())
 
 
-def _write_batch(engine: Engine, warehouse: WarehouseReader, plan: _Plan, dts: list[date]) -> int:
+def _batches(plan: MartPlan, batch_days: int) -> list[list[date]]:
+    if plan.whole_table:
+        return [plan.to_write]
+    return [plan.to_write[i : i + batch_days] for i in range(0, len(plan.to_write), batch_days)]
+
+
+def _write_batch(
+    engine: Engine, warehouse: WarehouseReader, plan: MartPlan, dts: list[date]
+) -> int:
     """Replace, verify and record one batch of partitions: all of it or none of it."""
-    expected = {dt: plan.source[dt] for dt in dts}
+    mart, kind = plan.mart, plan.verification
+    if plan.versioned:  # only now, and only for these days: the cheap totals
+        everything = Partitions() if plan.whole_table else Partitions(dts=tuple(dts))
+        expected = warehouse.fingerprints(mart, kind, everything)
+    else:
+        expected = {dt: plan.content[dt] for dt in dts}
     try:
         with engine.begin() as connection:
-            rows = replace_partitions(connection, plan.mart, dts, warehouse.read(plan.mart, dts))
-            verify(connection, plan.mart, expected)
-            record_sync_state(connection, plan.mart, expected)
+            rows = replace_partitions(
+                connection, mart, dts, warehouse.read(mart, dts), whole_table=plan.whole_table
+            )
+            verify(connection, mart, kind, expected)
+            forget_sync_state(connection, mart, None if plan.whole_table else dts)
+            record_sync_state(connection, mart, expected, plan.built_at)
     except DBAPIError as error:
         if is_transient(error):
             raise  # retried by the caller
-        reason = str(error.orig or error).strip().splitlines()[0]
         raise PuntoredError(
-            f"writing {plan.mart.table.name} for {dts[0]}..{dts[-1]} failed, nothing of this "
-            f"batch was written: {reason}"
+            f"writing {mart.table.name} for {dts[0]}..{dts[-1]} failed, nothing of this "
+            f"batch was written: {error_reason(error)}"
         ) from error
     return rows
 

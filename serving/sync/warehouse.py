@@ -1,40 +1,48 @@
 """Reading the dbt marts: DuckDB locally, Athena (through awswrangler) in aws mode.
 
-Both readers answer the same three questions — a mart's columns and types, the fingerprint of
-each of its partitions, and the rows of chosen partitions as Arrow record batches — so the sync
+Both readers answer the same four questions with the same SQL (rendered per engine) — a mart's
+columns and types, when dbt last rebuilt each of its partitions (``_built_at``), the fingerprint
+of chosen partitions, and the rows of chosen partitions as Arrow record batches — so the sync
 does not know which engine it talks to. The engine is chosen once, from settings.mode.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import date
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+from sqlalchemy import Column, Date, Double, Integer, Numeric
 
 from puntored.errors import PuntoredError
 from puntored.serving.sync.checksum import (
     ATHENA,
     DUCKDB,
     Fingerprint,
+    FingerprintKind,
+    SqlDialect,
     fingerprint_sql,
     make_fingerprint,
 )
-from puntored.serving.sync.marts import WHOLE_TABLE_DT, Mart
+from puntored.serving.sync.marts import BUILT_AT, WHOLE_TABLE_DT, Mart, Partitions
 from puntored.settings import Settings
 
 READ_BATCH_ROWS = 200_000
 
 
 class WarehouseReader(Protocol):
-    def columns(self, mart: Mart) -> dict[str, str]:
-        """Column name → type name (lower case); empty when the mart does not exist."""
+    def columns(self, marts: Sequence[Mart]) -> dict[str, dict[str, str]]:
+        """Per mart: column name → type name (lower case); empty when the mart does not exist."""
+        ...
+
+    def built_at(self, mart: Mart, partitions: Partitions) -> dict[date, datetime]:
+        """When dbt last rebuilt each dt partition (the newest ``_built_at``, aware UTC)."""
         ...
 
     def fingerprints(
-        self, mart: Mart, date_from: date | None, date_to: date | None
+        self, mart: Mart, kind: FingerprintKind, partitions: Partitions
     ) -> dict[date, Fingerprint]:
         """Fingerprint per dt partition (one entry under WHOLE_TABLE_DT for a dimension)."""
         ...
@@ -52,31 +60,94 @@ def open_warehouse(settings: Settings) -> WarehouseReader:
     return DuckDBWarehouse(settings.duckdb_path, settings.marts_schema)
 
 
-def _date_filter(date_from: date | None, date_to: date | None, quote: Callable[[date], str]) -> str:
-    conditions = []
-    if date_from is not None:
-        conditions.append(f'"dt" >= {quote(date_from)}')
-    if date_to is not None:
-        conditions.append(f'"dt" <= {quote(date_to)}')
-    return " AND ".join(conditions)
+class _SqlWarehouse:
+    """The SQL both engines run; subclasses say how a query is answered."""
+
+    dialect: SqlDialect
+    schema: str
+
+    def _rows(self, sql: str) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _table(self, mart: Mart) -> str:
+        return f'"{self.schema}"."{mart.name}"'
+
+    def columns_sql(self, marts: Sequence[Mart]) -> str:
+        names = ", ".join(_literal(mart.name) for mart in marts)
+        return (
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            f"WHERE table_schema = {_literal(self.schema)} AND table_name IN ({names})"
+        )
+
+    def built_at_sql(self, mart: Mart, partitions: Partitions) -> str:
+        where = partitions.where_sql()
+        return (
+            f'SELECT "dt", max("{BUILT_AT}") AS built_at FROM {self._table(mart)}'
+            + (f" WHERE {where}" if where else "")
+            + ' GROUP BY "dt"'
+        )
+
+    def fingerprints_sql(self, mart: Mart, kind: FingerprintKind, partitions: Partitions) -> str:
+        return fingerprint_sql(
+            kind,
+            self._table(mart),
+            mart.checksum_columns,
+            self.dialect,
+            where_sql=partitions.where_sql() if mart.partitioned else "",
+            partitioned=mart.partitioned,
+        )
+
+    def read_sql(self, mart: Mart, dts: list[date]) -> str:
+        columns = ", ".join(f'"{c.name}"' for c in mart.columns)
+        sql = f"SELECT {columns} FROM {self._table(mart)}"
+        if mart.partitioned:
+            sql += f" WHERE {Partitions(dts=tuple(dts)).where_sql()}"
+        return sql
+
+    def columns(self, marts: Sequence[Mart]) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {mart.name: {} for mart in marts}
+        for table, name, type_ in self._rows(self.columns_sql(marts)):
+            found[str(table)][str(name)] = str(type_).lower()
+        return found
+
+    def built_at(self, mart: Mart, partitions: Partitions) -> dict[date, datetime]:
+        rows = self._rows(self.built_at_sql(mart, partitions))
+        return {_as_date(dt): as_utc_datetime(built) for dt, built in rows if built is not None}
+
+    def fingerprints(
+        self, mart: Mart, kind: FingerprintKind, partitions: Partitions
+    ) -> dict[date, Fingerprint]:
+        rows = self._rows(self.fingerprints_sql(mart, kind, partitions))
+        columns = mart.checksum_columns
+        if not mart.partitioned:
+            found = make_fingerprint(kind, columns, rows[0]) if rows else None
+            return {WHOLE_TABLE_DT: found} if found and found.row_count else {}
+        return {_as_date(row[0]): make_fingerprint(kind, columns, row[1:]) for row in rows}
 
 
-def _select_columns(mart: Mart) -> str:
-    return ", ".join(f'"{c.name}"' for c in mart.columns)
-
-
-def _by_partition(mart: Mart, rows: list[tuple[Any, ...]]) -> dict[date, Fingerprint]:
-    if not mart.partitioned:
-        return {WHOLE_TABLE_DT: make_fingerprint(*rows[0])} if rows and rows[0][0] else {}
-    return {_as_date(row[0]): make_fingerprint(*row[1:]) for row in rows}
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-class DuckDBWarehouse:
+def as_utc_datetime(value: Any) -> datetime:
+    """A warehouse timestamp (naive = UTC; datetime, pandas Timestamp or ISO text) as aware UTC."""
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    elif hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class DuckDBWarehouse(_SqlWarehouse):
     """The local warehouse: the DuckDB file dbt builds, opened read-only."""
+
+    dialect = DUCKDB
 
     def __init__(self, path: Path, schema: str = "main") -> None:
         import duckdb
@@ -87,55 +158,26 @@ class DuckDBWarehouse:
             self._connection = duckdb.connect(str(path), read_only=True)
         except duckdb.Error as error:
             raise PuntoredError(f"cannot open warehouse {path} read-only: {error}") from error
-        self._schema = schema
+        self.schema = schema
 
-    def _table(self, mart: Mart) -> str:
-        return f'"{self._schema}"."{mart.name}"'
-
-    def columns(self, mart: Mart) -> dict[str, str]:
-        rows = self._connection.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ?",
-            [self._schema, mart.name],
-        ).fetchall()
-        return {name: str(type_).lower() for name, type_ in rows}
-
-    def fingerprints(
-        self, mart: Mart, date_from: date | None, date_to: date | None
-    ) -> dict[date, Fingerprint]:
-        where = _date_filter(date_from, date_to, lambda d: f"DATE '{d.isoformat()}'")
-        sql = fingerprint_sql(
-            self._table(mart),
-            mart.checksum_columns,
-            DUCKDB,
-            where_sql=where if mart.partitioned else "",
-            partitioned=mart.partitioned,
-        )
-        return _by_partition(mart, self._connection.execute(sql).fetchall())
+    def _rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self._connection.execute(sql).fetchall()
 
     def read(self, mart: Mart, dts: list[date]) -> Iterator[pa.RecordBatch]:
-        sql = f"SELECT {_select_columns(mart)} FROM {self._table(mart)}"
-        parameters: list[Any] = []
-        if mart.partitioned:
-            sql += ' WHERE "dt" IN (SELECT unnest(?::DATE[]))'
-            parameters = [dts]
-        reader = self._connection.sql(sql, params=parameters).to_arrow_reader(READ_BATCH_ROWS)
-        yield from reader
+        yield from self._connection.sql(self.read_sql(mart, dts)).to_arrow_reader(READ_BATCH_ROWS)
 
     def close(self) -> None:
         self._connection.close()
 
 
-class AthenaWarehouse:
-    """Production: the marts in the Glue catalog, queried through Athena with awswrangler.
+class AthenaWarehouse(_SqlWarehouse):
+    """Production: the marts in the Glue catalog, queried through Athena with awswrangler."""
 
-    Untested against a real Athena: the tests check the SQL it renders (Trino validator) and
-    drive it with a fake query function.
-    """
+    dialect = ATHENA
 
     def __init__(self, settings: Settings, query: Callable[[str], Any] | None = None) -> None:
         self._settings = settings
-        self._database = settings.marts_schema
+        self.schema = settings.marts_schema
         self._query = query or self._athena_query
 
     def _athena_query(self, sql: str) -> Any:
@@ -144,50 +186,15 @@ class AthenaWarehouse:
 
         return wr.athena.read_sql_query(
             sql,
-            database=self._database,
+            database=self.schema,
             workgroup=self._settings.athena_workgroup,
             s3_output=self._settings.athena_s3_staging_dir,
             ctas_approach=False,
             boto3_session=boto3.Session(region_name=self._settings.aws_region),
         )
 
-    def _table(self, mart: Mart) -> str:
-        return f'"{self._database}"."{mart.name}"'
-
-    def columns_sql(self, mart: Mart) -> str:
-        return (
-            "SELECT column_name, data_type FROM information_schema.columns "
-            f"WHERE table_schema = '{self._database}' AND table_name = '{mart.name}'"
-        )
-
-    def fingerprints_sql(self, mart: Mart, date_from: date | None, date_to: date | None) -> str:
-        where = _date_filter(date_from, date_to, lambda d: f"DATE '{d.isoformat()}'")
-        return fingerprint_sql(
-            self._table(mart),
-            mart.checksum_columns,
-            ATHENA,
-            where_sql=where if mart.partitioned else "",
-            partitioned=mart.partitioned,
-        )
-
-    def read_sql(self, mart: Mart, dts: list[date]) -> str:
-        sql = f"SELECT {_select_columns(mart)} FROM {self._table(mart)}"
-        if mart.partitioned:
-            sql += ' WHERE "dt" IN (' + ", ".join(f"DATE '{d.isoformat()}'" for d in dts) + ")"
-        return sql
-
-    def columns(self, mart: Mart) -> dict[str, str]:
-        frame = self._query(self.columns_sql(mart))
-        return {
-            str(name): str(type_).lower()
-            for name, type_ in zip(frame["column_name"], frame["data_type"], strict=True)
-        }
-
-    def fingerprints(
-        self, mart: Mart, date_from: date | None, date_to: date | None
-    ) -> dict[date, Fingerprint]:
-        frame = self._query(self.fingerprints_sql(mart, date_from, date_to))
-        return _by_partition(mart, list(frame.itertuples(index=False, name=None)))
+    def _rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return list(self._query(sql).itertuples(index=False, name=None))
 
     def read(self, mart: Mart, dts: list[date]) -> Iterator[pa.RecordBatch]:
         frame = self._query(self.read_sql(mart, dts))
@@ -198,9 +205,7 @@ class AthenaWarehouse:
         pass
 
 
-def _arrow_type(column: Any) -> pa.DataType:
-    from sqlalchemy import Date, Double, Integer, Numeric
-
+def _arrow_type(column: Column[Any]) -> pa.DataType:
     type_ = column.type
     if isinstance(type_, Date):
         return pa.date32()

@@ -1,4 +1,5 @@
--- Reconciliation: the marts' grand totals equal the de-duplicated staging events', per mart.
+-- Conservation: per mart, the grand totals equal the de-duplicated staging events' minus the
+-- events left out for an unknown reference key (each landed event is in the marts or isolated).
 with
 
 events as (
@@ -10,6 +11,29 @@ events as (
         amount,
         dt
     from {{ ref('stg_raw__transactions') }}
+    {{ tested_days_only() }}
+
+),
+
+isolated as (
+
+    select
+        transaction_id,
+        dt
+    from {{ ref('int_transactions_deduplicated') }}
+    where reference_problem is not null {{ tested_days_only(keyword='and') }}
+
+),
+
+accounted as (
+
+    select events.*
+    from events
+    left join isolated
+        on
+            events.transaction_id = isolated.transaction_id
+            and events.dt = isolated.dt
+    where isolated.transaction_id is null
 
 ),
 
@@ -18,10 +42,10 @@ staging_totals as (
     select
         count(case when event_type = 'sale' then 1 end) as transactions,
         count(case when event_type = 'reversal' and status = 'approved' then 1 end) as reversed,
-        sum(
+        coalesce(sum(
             case when event_type = 'sale' and status = 'approved' then amount else 0 end
-        ) as gross_amount
-    from events
+        ), 0) as gross_amount
+    from accounted
 
 ),
 
@@ -33,10 +57,11 @@ mart_totals as (
     {% for mart in marts %}
         select
             '{{ mart }}' as mart,
-            sum(transactions) as transactions,
-            sum(reversed) as reversed,
-            sum(gross_amount) as gross_amount
+            coalesce(sum(transactions), 0) as transactions,
+            coalesce(sum(reversed), 0) as reversed,
+            coalesce(sum(gross_amount), 0) as gross_amount
         from {{ ref(mart) }}
+        {{ tested_days_only() }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

@@ -13,6 +13,7 @@ by_product as (
         sum(net_amount) as net_amount,
         sum(commission) as commission
     from {{ ref('fct_provider_product_daily') }}
+    {{ tested_days_only() }}
     group by 1, 2
 
 ),
@@ -20,6 +21,7 @@ by_product as (
 by_provider as (
 
     select * from {{ ref('fct_provider_daily') }}
+    {{ tested_days_only() }}
 
 )
 

@@ -2,34 +2,42 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pytest
-from sqlalchemy import text
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import event, text
 
 from puntored.database.engine import make_engine
 from puntored.database.migrate import upgrade
+from puntored.database.models import Base
 from puntored.errors import PuntoredError
 from puntored.serving.sync import run_sync
-from puntored.serving.sync.marts import FACTS, MARTS, Mart, MartSchemaError
+from puntored.serving.sync.checksum import Fingerprint, FingerprintKind, install_sqlite_functions
+from puntored.serving.sync.marts import FACTS, MARTS, Mart, MartSchemaError, Partitions
 from puntored.serving.sync.warehouse import DuckDBWarehouse
-from puntored.serving.sync.writer import SyncVerificationError
+from puntored.serving.sync.writer import SyncVerificationError, serving_fingerprints
 from puntored.settings import Settings
-from tests.support.mart_builder import build_marts
+from tests.support.mart_builder import build_marts, rebuild_day_sql
 
 DAY_1, DAY_2, DAY_3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
+UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere?connect_timeout=1"
 
 
 @pytest.fixture
@@ -101,6 +109,27 @@ def test_first_sync_copies_every_mart_exactly(sync_settings: Settings) -> None:
     assert result.rows_written == 3 + 6 + 5 + 9 + 18 + 45
 
 
+@pytest.mark.parametrize("kind", list(FingerprintKind))
+def test_both_fingerprints_agree_between_the_warehouse_and_the_serving_copy(
+    sync_settings: Settings, kind: FingerprintKind
+) -> None:
+    run_sync(sync_settings)
+    warehouse = DuckDBWarehouse(sync_settings.duckdb_path)
+    engine = make_engine(sync_settings.serving_database_url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", install_sqlite_functions)
+    try:
+        with engine.connect() as connection:
+            for mart in MARTS:
+                source = warehouse.fingerprints(mart, kind, Partitions())
+                copy = serving_fingerprints(connection, mart, kind, sorted(source))
+                assert copy == source and len(source) == (3 if mart.partitioned else 1)
+                assert all(f.row_count for f in source.values())
+    finally:
+        engine.dispose()
+        warehouse.close()
+
+
 def test_rerun_writes_nothing(sync_settings: Settings) -> None:
     run_sync(sync_settings)
     before = _snapshot(sync_settings)
@@ -112,7 +141,12 @@ def test_rerun_writes_nothing(sync_settings: Settings) -> None:
     assert _snapshot(sync_settings) == before
 
 
-def test_a_rewritten_day_is_the_only_partition_synced_again(sync_settings: Settings) -> None:
+@pytest.mark.parametrize("lineage", ["built_at", "content"])
+def test_a_rewritten_day_is_the_only_partition_synced_again(
+    sync_settings: Settings, lineage: str
+) -> None:
+    if lineage == "content":  # marts from before dbt stamped _built_at: content fingerprints
+        build_marts(sync_settings.duckdb_path, with_built_at=False)
     run_sync(sync_settings)
     before = _snapshot(sync_settings)
     # The dbt late-data lookback rewrites day 2 of one mart: one more approved sale somewhere.
@@ -122,6 +156,8 @@ def test_a_rewritten_day_is_the_only_partition_synced_again(sync_settings: Setti
         "approved = approved + 1, gross_amount = gross_amount + 1000.10 "
         "WHERE dt = DATE '2026-11-02' AND client_id = 'pos_000003' AND provider_id = 'prov_001'",
     )
+    if lineage == "built_at":
+        _warehouse(sync_settings, rebuild_day_sql("fct_provider_client_daily", DAY_2))
 
     result = run_sync(sync_settings)
 
@@ -136,6 +172,68 @@ def test_a_rewritten_day_is_the_only_partition_synced_again(sync_settings: Setti
         assert after[table] == before[table]
     unchanged_state = [r for r in after["sync_state"] if not {DAY_2, "2026-11-02"} & set(r)]
     assert set(unchanged_state) <= set(before["sync_state"])
+    untouched = [
+        r for r in after["provider_client_daily_metrics"] if not {DAY_2, "2026-11-02"} & set(r)
+    ]
+    assert set(untouched) <= set(before["provider_client_daily_metrics"])  # same xmin too
+
+
+class _RecordingWarehouse(DuckDBWarehouse):
+    """Remembers which fingerprints the sync asked the warehouse for."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.asked: list[tuple[str, FingerprintKind, Partitions]] = []
+
+    def fingerprints(
+        self, mart: Mart, kind: FingerprintKind, partitions: Partitions
+    ) -> dict[date, Fingerprint]:
+        self.asked.append((mart.name, kind, partitions))
+        return super().fingerprints(mart, kind, partitions)
+
+
+def test_only_the_days_dbt_rebuilt_are_fingerprinted_and_written(sync_settings: Settings) -> None:
+    run_sync(sync_settings)
+    before = _snapshot(sync_settings)
+    for mart in FACTS:  # a dbt run rebuilt day 3 (new _built_at) with the same numbers
+        _warehouse(sync_settings, rebuild_day_sql(mart.name, DAY_3))
+
+    warehouse = _RecordingWarehouse(sync_settings.duckdb_path)
+    result = run_sync(sync_settings, warehouse=warehouse)
+
+    assert {m.mart: m.partitions_written for m in result.marts if m.partitions_written} == {
+        mart.name: [DAY_3] for mart in FACTS
+    }
+    facts = {mart.name for mart in FACTS}
+    assert [(name, kind) for name, kind, _ in warehouse.asked if name in facts] == [
+        (mart.name, FingerprintKind.TOTALS) for mart in FACTS
+    ]
+    assert all(p == Partitions(dts=(DAY_3,)) for name, _, p in warehouse.asked if name in facts)
+    after = _snapshot(sync_settings)
+    for mart in FACTS:
+        table = mart.table.name
+        kept = [r for r in after[table] if DAY_3 not in r and "2026-11-03" not in r]
+        assert len(kept) == len(before[table]) * 2 // 3 and set(kept) <= set(before[table])
+
+    # Nothing rebuilt since: the facts are not fingerprinted at all.
+    warehouse = _RecordingWarehouse(sync_settings.duckdb_path)
+    assert not run_sync(sync_settings, warehouse=warehouse).changed
+    assert {name for name, _, _ in warehouse.asked} == {mart.name for mart in MARTS} - facts
+
+
+def test_a_serving_database_synced_before_built_at_is_rewritten_once(
+    sync_settings: Settings,
+) -> None:
+    build_marts(sync_settings.duckdb_path, with_built_at=False)
+    run_sync(sync_settings)
+    build_marts(sync_settings.duckdb_path)  # dbt now stamps _built_at: same rows
+
+    again = run_sync(sync_settings)
+
+    assert {m.mart for m in again.marts if m.partitions_written} == {m.name for m in FACTS}
+    assert not run_sync(sync_settings).changed
+    for mart in MARTS:
+        assert _serving_rows(sync_settings, mart) == _mart_rows(sync_settings, mart)
 
 
 def test_a_day_gone_from_the_mart_is_removed(sync_settings: Settings) -> None:
@@ -175,6 +273,10 @@ def test_date_range_and_full(sync_settings: Settings) -> None:
         ),
         ("ALTER TABLE dim_clients ALTER opened_on TYPE VARCHAR", "column opened_on is varchar"),
         ("DROP TABLE dim_products", "mart dim_products not found"),
+        (
+            "ALTER TABLE fct_provider_daily ALTER _built_at TYPE VARCHAR",
+            "column _built_at is varchar, expected timestamp",
+        ),
     ],
 )
 def test_a_mart_that_does_not_fit_fails_before_writing(
@@ -192,7 +294,7 @@ def test_an_unreachable_database_is_retried_then_fails_clearly(data_dir: Path) -
     build_marts(data_dir / "warehouse.duckdb")
     settings = Settings(
         data_dir=data_dir,
-        database_url="postgresql+psycopg://postgres@127.0.0.1:9/nowhere?connect_timeout=1",
+        database_url=UNREACHABLE_POSTGRES,
         sync_retry_attempts=3,
         sync_retry_wait_s=0.2,
     )
@@ -202,6 +304,72 @@ def test_an_unreachable_database_is_retried_then_fails_clearly(data_dir: Path) -
     assert time.perf_counter() - started >= 0.2 + 0.4  # two exponential backoff waits
 
 
+@pytest.mark.postgres
+def test_a_whole_mart_load_keeps_the_tables_indexes_grants_and_schema(
+    postgres_url: str, data_dir: Path
+) -> None:
+    build_marts(data_dir / "warehouse.duckdb")
+    upgrade(postgres_url)
+    settings = Settings(data_dir=data_dir, database_url=postgres_url)
+    role = f"puntored_reader_{uuid.uuid4().hex[:8]}"
+    catalog = (
+        "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+        "ORDER BY 1, 2"
+    )
+    engine = make_engine(postgres_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f'CREATE ROLE "{role}"'))
+            connection.execute(text(f'GRANT SELECT ON provider_client_daily_metrics TO "{role}"'))
+        before = _rows(settings, catalog)
+
+        run_sync(settings)  # every partition is new: whole-mart loads
+        build_marts(settings.duckdb_path, salt=1)
+        result = run_sync(settings)  # rebuilt everything: whole-mart loads again
+
+        assert {m.mart for m in result.marts if m.partitions_written} == {m.name for m in FACTS}
+        assert _rows(settings, catalog) == before
+        privilege = f"has_table_privilege('{role}', 'provider_client_daily_metrics', 'SELECT')"
+        with engine.connect() as connection:
+            assert connection.execute(text(f"SELECT {privilege}")).scalar()
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+            leftovers = "SELECT count(*) FROM pg_class WHERE relname LIKE '%loading%'"
+            assert connection.execute(text(leftovers)).scalar() == 0
+        for mart in MARTS:
+            assert _serving_rows(settings, mart) == _mart_rows(settings, mart)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP OWNED BY "{role}"'))
+            connection.execute(text(f'DROP ROLE "{role}"'))
+        engine.dispose()
+
+
+def test_retry_lines_and_the_final_error_name_the_real_error(data_dir: Path) -> None:
+    build_marts(data_dir / "warehouse.duckdb")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "PUNTORED_DATA_DIR": str(data_dir),
+        "PUNTORED_DATABASE_URL": UNREACHABLE_POSTGRES,
+        "PUNTORED_SYNC_RETRY_ATTEMPTS": "3",
+        "PUNTORED_SYNC_RETRY_WAIT_S": "0.05",
+    }
+    done = subprocess.run([sys.executable, "-m", "puntored", "sync"], env=env,
+                          capture_output=True, text=True, cwd=REPO)  # fmt: skip
+
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    retries = [json.loads(line) for line in lines if "serving_db_retry" in line]
+    assert [r["attempt"] for r in retries] == [1, 2]
+    for retry in retries:
+        assert "Connection refused" in retry["error"], retry
+        assert "Future" not in retry["error"] and "\n" not in retry["error"]
+    assert len(lines) == len(retries) + 1  # nothing else: no traceback
+    assert re.fullmatch(
+        r"error: serving database unreachable after 3 attempts: .*Connection refused.*", lines[-1]
+    ), lines[-1]
+
+
 def test_missing_schema_asks_for_db_upgrade(data_dir: Path, tmp_path: Path) -> None:
     build_marts(data_dir / "warehouse.duckdb")
     settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{tmp_path / 'empty.sqlite'}")
@@ -209,20 +377,43 @@ def test_missing_schema_asks_for_db_upgrade(data_dir: Path, tmp_path: Path) -> N
         run_sync(settings)
 
 
-class _RowDroppingWarehouse(DuckDBWarehouse):
-    """Loses one row of fct_provider_daily on the way, as a faulty transfer would."""
+class _FaultyWarehouse(DuckDBWarehouse):
+    """Damages fct_provider_daily's rows on the way, as a faulty transfer would: loses the
+    first row, or adds one cent to its gross_amount."""
+
+    def __init__(self, path: Path, fault: str) -> None:
+        super().__init__(path)
+        self.fault = fault
 
     def read(self, mart: Mart, dts: list[date]) -> Iterator[pa.RecordBatch]:
         batches = list(super().read(mart, dts))
         if mart.name == "fct_provider_daily":
-            batches[0] = batches[0].slice(1)
+            batches[0] = _damaged(batches[0], self.fault)
         yield from batches
 
 
-def test_verification_catches_a_serving_copy_that_differs(sync_settings: Settings) -> None:
-    warehouse = _RowDroppingWarehouse(sync_settings.duckdb_path)
-    with pytest.raises(SyncVerificationError, match="provider_daily_metrics differs"):
+def _damaged(batch: pa.RecordBatch, fault: str) -> pa.RecordBatch:
+    if fault == "lost row":
+        return batch.slice(1)
+    rows = batch.to_pylist()
+    rows[0]["gross_amount"] += Decimal("0.01")
+    return pa.RecordBatch.from_pylist(rows, schema=batch.schema)
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("lost row", r"2026-11-0\d: warehouse 3 rows, serving 2 rows"),
+        ("one cent", r"2026-11-0\d: warehouse vs serving gross_amount__s \d+ vs \d+$"),
+    ],
+)
+def test_verification_catches_a_serving_copy_that_differs(
+    sync_settings: Settings, fault: str, message: str
+) -> None:
+    warehouse = _FaultyWarehouse(sync_settings.duckdb_path, fault)
+    with pytest.raises(SyncVerificationError, match="provider_daily_metrics differs") as caught:
         run_sync(sync_settings, warehouse=warehouse)
+    assert re.search(message, str(caught.value)), caught.value
     assert _rows(sync_settings, "SELECT * FROM provider_daily_metrics") == []
     assert _rows(sync_settings, "SELECT * FROM sync_state WHERE mart = 'fct_provider_daily'") == []
 
@@ -248,8 +439,10 @@ def test_a_failure_inside_the_transaction_keeps_the_previous_state(
         assert _serving_rows(sync_settings, mart) == _mart_rows(sync_settings, mart)
 
 
-# A sync in a child process that stops mid-write (inside COPY on PostgreSQL, between
-# executemany chunks, after the delete, on SQLite) until the test kills it with SIGKILL.
+# A sync in a child process that stops mid-write until the test kills it with SIGKILL: on
+# PostgreSQL in the middle of a row of the COPY stream (into the fresh table of a whole-mart
+# load, or into the live table after the day's rows were deleted); on SQLite between
+# executemany chunks, after the delete.
 KILLED_SYNC = """
 import sys, time
 from pathlib import Path
@@ -257,42 +450,57 @@ import puntored.serving.sync.writer as writer
 from puntored.settings import Settings
 from puntored.serving.sync import run_sync
 
-marker = Path(sys.argv[3])
+marker, stall_rows = Path(sys.argv[3]), int(sys.argv[4])
 
 def stall():
     marker.write_text("stalled")
     time.sleep(120)
 
-original_csv, original_chunks = writer._csv_bytes, writer._row_chunks
+original_encode, original_chunks = writer.encode_rows, writer._row_chunks
 
-def csv_then_stall(batch):
-    if batch.num_rows == 45:  # fct_provider_client_daily: COPY into staging has begun
-        stall()
-    return original_csv(batch)
+def encode_then_stall(batch, columns):
+    pieces = original_encode(batch, columns)
+    if batch.num_rows != stall_rows:
+        yield from pieces
+        return
+    yield pieces[0][: len(pieces[0]) // 2]
+    stall()
 
 def chunks_then_stall(batches):
     for rows in original_chunks(batches):
         yield rows
-        if len(rows) == 45:
+        if len(rows) == stall_rows:
             stall()
 
-writer._csv_bytes = csv_then_stall
+writer.encode_rows = encode_then_stall
 writer._row_chunks = chunks_then_stall
 run_sync(Settings(data_dir=sys.argv[1], database_url=sys.argv[2]))
 """
 
 
+def _rebuild_with_other_numbers(settings: Settings, scope: str) -> int:
+    """Change the client mart like a dbt run would; return the rows of the batch to stall in."""
+    if scope == "whole mart":  # every measure and _built_at: a whole-mart load
+        build_marts(settings.duckdb_path, salt=1)
+        return 45
+    _warehouse(settings, "UPDATE fct_provider_client_daily SET failed = failed + 1 "
+                         "WHERE dt = DATE '2026-11-02'")  # fmt: skip
+    _warehouse(settings, rebuild_day_sql("fct_provider_client_daily", DAY_2))
+    return 15
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("scope", ["whole mart", "one day"])
 def test_a_sync_killed_midway_leaves_the_previous_state(
-    sync_settings: Settings, tmp_path: Path
+    sync_settings: Settings, tmp_path: Path, scope: str
 ) -> None:
     run_sync(sync_settings)
     before = _snapshot(sync_settings)
-    build_marts(sync_settings.duckdb_path, salt=1)
+    stall_rows = _rebuild_with_other_numbers(sync_settings, scope)
     marker = tmp_path / "stalled"
     child = subprocess.Popen(
         [sys.executable, "-c", KILLED_SYNC, str(sync_settings.data_dir),
-         sync_settings.serving_database_url, str(marker)],
+         sync_settings.serving_database_url, str(marker), str(stall_rows)],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
@@ -302,7 +510,7 @@ def test_a_sync_killed_midway_leaves_the_previous_state(
             assert child.poll() is None, "the child sync ended before stalling"
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        # By now dimensions and two fact marts are committed; the third is mid-write.
+        # By now the dimensions and two fact marts are done; the third is mid-write.
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
     finally:

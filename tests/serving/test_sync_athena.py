@@ -13,10 +13,18 @@ import pandas as pd
 import pytest
 import trino_sql_validator
 
-from puntored.serving.sync.marts import FACTS, MARTS, MartSchemaError, check_mart_columns
+from puntored.serving.sync.checksum import FingerprintKind
+from puntored.serving.sync.marts import (
+    FACTS,
+    MARTS,
+    MartSchemaError,
+    Partitions,
+    check_mart_columns,
+)
 from puntored.serving.sync.warehouse import AthenaWarehouse
 from puntored.settings import Settings
 
+DAY = date(2026, 11, 1)
 ATHENA_TYPES = {
     "provider_id": "varchar", "transactions": "bigint", "approved": "bigint", "rejected": "bigint",
     "failed": "bigint", "reversed": "bigint", "approval_rate": "double",
@@ -40,15 +48,20 @@ def aws_settings() -> Settings:
 def test_rendered_athena_sql_is_valid_trino(aws_settings: Settings) -> None:
     warehouse = AthenaWarehouse(aws_settings, query=lambda sql: None)
     for mart in MARTS:
+        november = Partitions(date(2026, 11, 1), date(2026, 11, 30))
         statements = [
-            warehouse.columns_sql(mart),
-            warehouse.fingerprints_sql(mart, date(2026, 11, 1), date(2026, 11, 30)),
+            warehouse.columns_sql(MARTS),
+            warehouse.built_at_sql(mart, november),
+            warehouse.fingerprints_sql(mart, FingerprintKind.CONTENT, november),
+            warehouse.fingerprints_sql(mart, FingerprintKind.TOTALS, Partitions(dts=(DAY,))),
             warehouse.read_sql(mart, [date(2026, 11, 1), date(2026, 11, 2)]),
         ]
         for sql in statements:
             result = trino_sql_validator.validate(sql)
             assert result.valid, (sql, result)
-    fingerprint = warehouse.fingerprints_sql(FACTS[0], date(2026, 11, 1), None)
+    fingerprint = warehouse.fingerprints_sql(
+        FACTS[0], FingerprintKind.CONTENT, Partitions(date(2026, 11, 1))
+    )
     assert '"puntored_marts"."fct_provider_daily"' in fingerprint
     assert "\"dt\" >= DATE '2026-11-01'" in fingerprint and "to_utf8" in fingerprint
 
@@ -58,7 +71,11 @@ def test_athena_answers_are_read_into_columns_fingerprints_and_rows(
 ) -> None:
     answers = {
         "information_schema": pd.DataFrame(
-            {"column_name": list(ATHENA_TYPES), "data_type": list(ATHENA_TYPES.values())}
+            {
+                "table_name": ["fct_provider_daily"] * len(ATHENA_TYPES),
+                "column_name": list(ATHENA_TYPES),
+                "data_type": list(ATHENA_TYPES.values()),
+            }
         ),
         "count(*)": pd.DataFrame(
             {"dt": [date(2026, 11, 1)], "row_count": [2], "hash_sum_a": [255], "hash_sum_b": [16]}
@@ -76,11 +93,11 @@ def test_athena_answers_are_read_into_columns_fingerprints_and_rows(
 
     warehouse = AthenaWarehouse(aws_settings, query=fake_query)
     mart = FACTS[0]
-    columns = warehouse.columns(mart)
+    columns = warehouse.columns([mart])[mart.name]
     check_mart_columns(mart, columns)
     with pytest.raises(MartSchemaError, match="latency_p95_ms is varchar"):
         check_mart_columns(mart, columns | {"latency_p95_ms": "varchar"})
-    fingerprints = warehouse.fingerprints(mart, None, None)
+    fingerprints = warehouse.fingerprints(mart, FingerprintKind.CONTENT, Partitions())
     assert fingerprints[date(2026, 11, 1)].row_count == 2
     assert fingerprints[date(2026, 11, 1)].checksum == "ff-10"
     (batch,) = list(warehouse.read(mart, [date(2026, 11, 1)]))

@@ -5,7 +5,7 @@ names with commas, quotes and accents included). Used by the sync tests and benc
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -53,8 +53,15 @@ def build_marts(
     start: date = date(2026, 11, 1),
     schema: str = "main",
     salt: int = 0,
+    built_at: datetime | None = None,
+    with_built_at: bool = True,
 ) -> None:
-    """Create (or replace) the six marts in ``path``; ``salt`` changes every measure."""
+    """Create (or replace) the six marts in ``path``; ``salt`` changes every measure.
+
+    Like a dbt full refresh, every fact row gets ``_built_at`` = ``built_at`` (default: now, in
+    milliseconds); ``with_built_at=False`` builds marts from before dbt recorded it.
+    """
+    stamp = (built_at or datetime.now(UTC)).replace(tzinfo=None).isoformat(timespec="milliseconds")
     connection = duckdb.connect(str(path))
     try:
         connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
@@ -63,7 +70,7 @@ def build_marts(
         for name, keys in _FACT_KEYS.items():
             keys_sql = keys.format(days=days, start=start.isoformat(), salt=salt)
             connection.execute(f"CREATE OR REPLACE TEMP TABLE keys AS {keys_sql}")
-            connection.execute(_fact_sql(name))
+            connection.execute(_fact_sql(name, stamp if with_built_at else None))
     finally:
         connection.close()
 
@@ -116,7 +123,14 @@ _FACT_KEYS = {
 }
 
 
-def _fact_sql(name: str) -> str:
+def rebuild_day_sql(mart: str, dt: date, built_at: datetime | None = None) -> str:
+    """What a dbt incremental run does to a day it rebuilds (here with unchanged measures):
+    every row of the day gets the run's ``_built_at``."""
+    stamp = (built_at or datetime.now(UTC)).replace(tzinfo=None).isoformat(timespec="milliseconds")
+    return f"UPDATE {mart} SET _built_at = TIMESTAMP '{stamp}' WHERE dt = DATE '{dt.isoformat()}'"
+
+
+def _fact_sql(name: str, built_at: str | None) -> str:
     keys = {
         "fct_provider_daily": "provider_id",
         "fct_provider_product_daily": "provider_id, product_id",
@@ -125,9 +139,10 @@ def _fact_sql(name: str) -> str:
     distinct = (
         "" if name == "fct_provider_client_daily" else "CAST(h % 30 AS BIGINT) AS distinct_clients,"
     )
+    lineage = f"TIMESTAMP '{built_at}' AS _built_at," if built_at else ""
     return f"""
         CREATE OR REPLACE TABLE {name} AS
-        SELECT {keys}, {MEASURES_SQL}, {distinct} {LATENCY_SQL}, dt
+        SELECT {keys}, {MEASURES_SQL}, {distinct} {LATENCY_SQL}, {lineage} dt
         FROM ({COUNTS_SQL})
         ORDER BY dt, {keys}
     """

@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from puntored.contract.lake import RAW_TRANSACTIONS, partition_name
+from puntored.contract.lake import RAW_QUARANTINE, RAW_TRANSACTIONS, LakeTable, partition_name
 from puntored.contract.transaction import LAKE_METADATA_FIELDS, TRANSACTION_FIELDS, FieldType
 
 BOGOTA_OFFSET = timedelta(hours=-5)
@@ -72,13 +72,30 @@ def write_raw_partition(
     rows: list[dict[str, object]],
     part: int = 0,
     schema: pa.Schema = RAW_SCHEMA,
+    table: LakeTable = RAW_TRANSACTIONS,
 ) -> Path:
-    """One Parquet file of raw.transactions' ``day`` partition, in the landing job's layout."""
-    folder = lake_root / RAW_TRANSACTIONS.relative / partition_name(day)
+    """One Parquet file of a raw table's ``day`` partition (raw.transactions unless told),
+    in the landing job's layout."""
+    folder = lake_root / table.relative / partition_name(day)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"part-{part}.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
     return path
+
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("raw_record", pa.string()),
+        ("reason", pa.string()),
+        ("source_file", pa.string()),
+        ("ingested_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def write_quarantine_partition(lake_root: Path, day: date, rows: list[dict[str, object]]) -> Path:
+    """One Parquet file of raw.quarantine's ``day`` (arrival day) partition."""
+    return write_raw_partition(lake_root, day, rows, schema=QUARANTINE_SCHEMA, table=RAW_QUARANTINE)
 
 
 def event(

@@ -37,7 +37,7 @@ def _columns(node: dict) -> list[tuple[str, str | None]]:
 
 
 def test_raw_transactions_source_columns_are_the_contract() -> None:
-    sources = _load("models/staging/_raw__sources.yml")["sources"]
+    sources = _load("models/staging/raw/_raw__sources.yml")["sources"]
     raw = next(s for s in sources if s["name"] == "raw")
     table = next(t for t in raw["tables"] if t["name"] == "transactions")
     declared = _columns(table)
@@ -61,7 +61,8 @@ def test_fact_marts_columns_follow_the_data_contract() -> None:
             for m in MEASURES
             if not (name.endswith("client_daily") and m[0] == "distinct_clients")
         ]
-        expected = [(k, "varchar") for k in key_columns] + measures + [("dt", "date")]
+        lineage = [("_built_at", "timestamp"), ("dt", "date")]
+        expected = [(k, "varchar") for k in key_columns] + measures + lineage
         assert _columns(models[name]) == expected, name
         assert models[name]["config"]["contract"]["enforced"] is True
 
@@ -78,7 +79,7 @@ def test_every_model_and_column_is_described() -> None:
 
 def test_raw_sources_read_the_lake_layout_of_the_contract() -> None:
     """dbt-duckdb reads each raw table from the folder and partition naming the job writes."""
-    sources = _load("models/staging/_raw__sources.yml")["sources"]
+    sources = _load("models/staging/raw/_raw__sources.yml")["sources"]
     tables = {t["name"]: t for t in next(s for s in sources if s["name"] == "raw")["tables"]}
     for table in (RAW_TRANSACTIONS, RAW_QUARANTINE):
         location = tables[table.name]["config"]["external_location"]
