@@ -1,9 +1,11 @@
-"""What ``make demo`` ends with: a fresh demo key and a working example request."""
+"""What ``make demo`` ends with: a fresh demo key, the portal URL and how to sign in, and
+example requests, printed one command per line so they paste at any terminal width."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from puntored.api.auth.manage import create_api_key
 from puntored.settings import Settings
@@ -13,7 +15,31 @@ from puntored.settings import Settings
 class DemoAccess:
     key: str
     provider_id: str
-    example: str
+    base_url: str
+    last_day: date
+    example: str  # curl of the daily endpoint over the week ending at last_day
+
+    def closing_lines(self, screenshots: str) -> list[str]:
+        """The demo's last words. ``screenshots`` says where the page screenshots are (or why
+        there are none)."""
+        api = f"{self.base_url}/v1/providers/{self.provider_id}"
+        header = f"-H 'X-API-Key: {self.key}'"
+        report = f"{self.provider_id}-{self.last_day}-transactions.csv.gz"
+        return [
+            f"The demo is served at {self.base_url} until you press Ctrl-C.",
+            "",
+            f"Provider portal: {self.base_url}/portal",
+            f"  Sign in as {self.provider_id} with this demo API key (shown once; paste it into "
+            "'Clave de API'):",
+            f"  {self.key}",
+            "",
+            "Try the API (one command per line):",
+            f"  {self.example}",
+            f"  curl -s {header} '{api}/reports'",
+            f"  curl -s -o {report} {header} '{api}/reports/{self.last_day}'",
+            f"API docs: {self.base_url}/docs (Swagger UI) and {self.base_url}/redoc",
+            f"Portal screenshots: {screenshots}",
+        ]
 
 
 def demo_access(
@@ -21,7 +47,12 @@ def demo_access(
 ) -> DemoAccess:
     """Create a key for ``provider_id`` and the curl line that reads its last week to ``day``."""
     created = create_api_key(settings, provider_id, name="demo")
+    base_url = f"http://{host}:{port}"
     start = day - timedelta(days=6)
-    url = f"http://{host}:{port}/v1/providers/{provider_id}/metrics/daily?from={start}&to={day}"
+    url = f"{base_url}/v1/providers/{provider_id}/metrics/daily?from={start}&to={day}"
     example = f"curl -s -H 'X-API-Key: {created.key}' '{url}'"
-    return DemoAccess(key=created.key, provider_id=provider_id, example=example)
+    return DemoAccess(created.key, provider_id, base_url, day, example)
+
+
+def screenshots_summary(folder: Path, count: int) -> str:
+    return f"{count} PNG files (every page at 1280 px and 390 px) in {folder.resolve()}"

@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request, Security
@@ -19,11 +19,14 @@ from sqlalchemy.orm import Session
 
 from puntored.api.auth.keys import AuthenticatedKey, authenticate
 from puntored.api.errors import ApiProblem
+from puntored.api.queries.freshness import last_landed_day
 from puntored.api.queries.providers import provider_exists
 from puntored.api.ratelimit import retry_after_header
 from puntored.api.state import ApiState
 
 MAX_RANGE_DAYS = 366
+DEFAULT_RANGE_DAYS = 30
+BOGOTA_OFFSET = timedelta(hours=-5)  # America/Bogota: UTC-5, no daylight saving
 PROVIDER_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -66,6 +69,11 @@ def current_key(
     state: StateDep,
     presented: Annotated[str | None, Security(api_key_header)],
 ) -> AuthenticatedKey:
+    return authorize(session, state, presented)
+
+
+def authorize(session: Session, state: ApiState, presented: str | None) -> AuthenticatedKey:
+    """The active key ``presented`` (header or portal cookie), within its rate limit."""
     challenge = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
     if not presented:
         raise ApiProblem(401, "missing X-API-Key header", problem="unauthorized", headers=challenge)
@@ -137,24 +145,48 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 class DateRange:
     start: date
     end: date
+    default_note: str | None = None  # how the range was chosen when from/to were omitted
 
 
-async def date_range(
+def date_range(
+    session: SessionDep,
     from_: Annotated[
-        IsoDate,
-        Query(alias="from", description="First day (Bogota), ISO date.", examples=["2026-03-01"]),
-    ],
+        IsoDate | None,
+        Query(
+            alias="from",
+            description="First day (Bogota), ISO date. Default: 29 days before `to`.",
+            examples=["2026-03-01"],
+        ),
+    ] = None,
     to: Annotated[
-        IsoDate,
-        Query(description="Last day (Bogota), inclusive, ISO date.", examples=["2026-03-31"]),
-    ],
+        IsoDate | None,
+        Query(
+            description="Last day (Bogota), inclusive, ISO date. Default: the last landed day.",
+            examples=["2026-03-31"],
+        ),
+    ] = None,
 ) -> DateRange:
+    note = None
+    if to is None:
+        with reading(session):
+            to = last_day_or_today(session)
+        note = f"'to' defaulted to the last landed day, {to}"
+    if from_ is None:
+        from_ = to - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+        note = f"{note}; " if note else ""
+        note += f"'from' defaulted to {DEFAULT_RANGE_DAYS} days ending at 'to', {from_}"
     if from_ > to:
-        raise _range_problem("from", f"'from' ({from_}) is after 'to' ({to})")
+        where = " (the last landed day)" if note else ""
+        raise _range_problem("from", f"'from' ({from_}) is after 'to' ({to}){where}")
     days = (to - from_).days + 1
     if days > MAX_RANGE_DAYS:
         raise _range_problem("to", f"the range spans {days} days; the maximum is {MAX_RANGE_DAYS}")
-    return DateRange(from_, to)
+    return DateRange(from_, to, note)
+
+
+def last_day_or_today(session: Session) -> date:
+    """Where default ranges end: the last landed day (today in Bogota before any landing)."""
+    return last_landed_day(session) or (datetime.now(UTC) + BOGOTA_OFFSET).date()
 
 
 def _range_problem(name: str, detail: str) -> ApiProblem:

@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from puntored.api.caching import RenderedBody, TtlCache
 from puntored.api.errors import install_error_handlers
 from puntored.api.observability import ApiMetrics, MetricsMiddleware
+from puntored.api.portal import mount_portal
 from puntored.api.ratelimit import TokenBucketLimiter
-from puntored.api.routes import docs, metrics, ops, realtime, status
+from puntored.api.routes import docs, metrics, ops, realtime, reports, status
 from puntored.api.state import ApiState
 from puntored.database.engine import make_engine, session_factory
 from puntored.database.migrate import alembic_config
@@ -34,11 +36,20 @@ Daily and realtime metrics of the PuntoRed payments network, for each provider.
 * **CSV**: metrics endpoints answer `format=csv` or `Accept: text/csv`.
 """
 
+CORS_EXPOSED_HEADERS = (
+    "ETag",
+    "Retry-After",
+    "X-Total-Count",
+    "X-Next-Cursor",
+    "Content-Disposition",
+)
+
 TAGS = [
     {"name": "daily metrics", "description": "Daily marts (updated once a day by the sync)."},
     {"name": "realtime", "description": "1-minute event-time windows from the stream job."},
     {"name": "alerts", "description": "Alerts opened by the realtime processor."},
     {"name": "freshness", "description": "How current the numbers are."},
+    {"name": "reports", "description": "Daily reconciliation files (gzipped CSV) and totals."},
     {"name": "operations", "description": "Liveness, readiness, Prometheus metrics."},
 ]
 
@@ -84,7 +95,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.api = state
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
-    for module in (metrics, realtime, status, ops):
+    for module in (metrics, realtime, status, reports, ops):
         app.include_router(module.router)
     docs.mount_docs(app)
+    mount_portal(app)
+    _allow_cross_origin(app, state.settings.api_cors_origins)
     return app
+
+
+def _allow_cross_origin(app: FastAPI, origins: list[str]) -> None:
+    """CORS for a provider's own web app: only the configured origins (none by default)."""
+    if not origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET"],
+        allow_headers=["X-API-Key", "If-None-Match", "Accept"],
+        expose_headers=[*CORS_EXPOSED_HEADERS],
+        max_age=600,
+    )

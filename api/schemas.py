@@ -140,6 +140,15 @@ class RangeEnvelope(ApiModel):
     provider_id: str = Field(examples=["claro"])
     from_: date = Field(serialization_alias="from", examples=["2026-03-01"])
     to: date = Field(examples=["2026-03-31"])
+    default_range: str | None = Field(
+        default=None,
+        description="Set when `from` or `to` was omitted: how the range was chosen (default: "
+        "the last 30 days ending at the last landed day).",
+        examples=[
+            "'to' defaulted to the last landed day, 2026-03-31; 'from' defaulted to 30 "
+            "days ending at 'to', 2026-03-02"
+        ],
+    )
 
 
 class DailyMetrics(RangeEnvelope):
@@ -282,3 +291,43 @@ class Ready(ApiModel):
     status: Literal["ready"] = "ready"
     database: Literal["reachable"] = "reachable"
     migration: str = Field(description="Alembic revision of the serving schema.", examples=["0001"])
+
+
+# --- reconciliation reports -----------------------------------------------------------------
+
+
+class ReportDay(ApiModel):
+    """One day's reconciliation file of a provider and its totals (the daily mart's rules)."""
+
+    dt: date = Field(description="Bogota calendar day.", examples=["2026-03-02"])
+    rows: int = Field(description="Lines in the CSV (sales and reversals).", examples=[18262])
+    transactions: int = Field(description="Sale events, any status.", examples=[18250])
+    approved: int = Field(examples=[17400])
+    rejected: int = Field(examples=[600])
+    failed: int = Field(examples=[250])
+    reversed: int = Field(description="Approved reversals on the day.", examples=[12])
+    gross_amount: Money
+    reversed_amount: Money
+    net_amount: Money
+    commission: Money
+    size_bytes: int = Field(description="Size of the gzipped CSV.", examples=[412345])
+    download: str = Field(
+        description="Path of the file (same API key).",
+        examples=["/v1/providers/claro/reports/2026-03-02"],
+    )
+
+
+class Reports(ApiModel):
+    """Days with a reconciliation file, newest first."""
+
+    provider_id: str = Field(examples=["claro"])
+    items: list[ReportDay]
+
+
+class ReportLink(ApiModel):
+    """aws mode: a short-lived presigned S3 URL of the gzipped CSV (no API key needed on it)."""
+
+    provider_id: str = Field(examples=["claro"])
+    dt: date = Field(examples=["2026-03-02"])
+    url: str = Field(description="GET it before `expires_at`.")
+    expires_at: UtcDatetime

@@ -7,6 +7,7 @@ fixed by running ``puntored daily`` again.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -222,7 +223,14 @@ def realtime_replay(settings: Settings, seconds: float, rate: float) -> str:
     replay.start()
     result = run_stream(settings, duration=seconds + 20)
     replay.join()
-    return f"{result.events_fed:,} events fed to Flink; {result.totals}"
+    return f"{result.events_fed:,} events fed to Flink; {in_words(result.totals)}"
+
+
+def in_words(totals: object) -> str:
+    """A dataclass of counts as words: ``42 windows, 3 late events, 1 alerts opened``."""
+    assert dataclasses.is_dataclass(totals) and not isinstance(totals, type)
+    counts = dataclasses.asdict(totals)
+    return ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in counts.items())
 
 
 def demo_stages(settings: Settings, start: date, days: int, replay_seconds: float) -> list[Stage]:

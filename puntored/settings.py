@@ -10,6 +10,7 @@ refusal is one line naming the variable; ``load_settings`` lists them all at onc
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from puntored.contract.lake import RAW_TRANSACTIONS, REPORTS_FOLDER
 from puntored.errors import PuntoredError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 DUCKDB_MARTS_SCHEMA = "main"  # the schema of the local target in profiles/profiles.yml
 
 # aws mode: settings that must be s3:// URIs
@@ -78,6 +80,22 @@ class Settings(BaseSettings):
     api_rate_limit_per_second: float = 20.0
     api_rate_limit_burst: int = 100
     api_cache_ttl_seconds: float = 30.0
+    # Origins (scheme://host[:port]) whose browser apps may call the API; none by default.
+    # From the environment as JSON: PUNTORED_API_CORS_ORIGINS='["https://app.example.co"]'.
+    api_cors_origins: list[str] = []
+    report_url_ttl_seconds: int = 300  # aws mode: lifetime of a report's presigned S3 URL
+    portal_refresh_seconds: int = 15  # the portal's realtime page reloads its panel this often
+
+    @field_validator("api_cors_origins")
+    @classmethod
+    def _origins_are_exact(cls, origins: list[str]) -> list[str]:
+        bad = [origin for origin in origins if not _ORIGIN.fullmatch(origin)]
+        if bad:
+            raise ValueError(
+                f"PUNTORED_API_CORS_ORIGINS entries must be scheme://host[:port] with no path "
+                f"or wildcard; got {', '.join(bad)}"
+            )
+        return origins
 
     @field_validator("data_dir")
     @classmethod

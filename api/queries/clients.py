@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -24,6 +25,12 @@ SUMMED = (
     "commission",
 )
 CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Place:
+    department: str
+    city: str
 
 
 @dataclass(frozen=True)
@@ -92,3 +99,41 @@ def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
         (gross / approved).quantize(CENT, rounding=ROUND_HALF_EVEN) if approved else None
     )
     return row
+
+
+def client_daily(
+    session: Session, provider_id: str, client_id: str, start: date, end: date
+) -> list[dict[str, Any]]:
+    """One point of sale's daily measures for the provider, oldest first."""
+    m = ProviderClientDailyMetrics.__table__
+    stmt = (
+        select(m.c.dt, *(m.c[name] for name in SUMMED))
+        .where(
+            m.c.provider_id == provider_id,
+            m.c.client_id == client_id,
+            m.c.dt.between(start, end),
+        )
+        .order_by(m.c.dt)
+    )
+    return [_with_rates(dict(row)) for row in session.execute(stmt).mappings()]
+
+
+def client_places(session: Session, provider_id: str, start: date, end: date) -> list[Place]:
+    """The (department, city) pairs of the provider's points of sale active in the range."""
+    m = ProviderClientDailyMetrics.__table__
+    active = (
+        select(m.c.client_id)
+        .where(m.c.provider_id == provider_id, m.c.dt.between(start, end))
+        .distinct()
+    )
+    stmt = (
+        select(Client.department, Client.city)
+        .where(Client.client_id.in_(active))
+        .distinct()
+        .order_by(Client.department, Client.city)
+    )
+    return [Place(row.department, row.city) for row in session.execute(stmt)]
+
+
+def client_details(session: Session, client_id: str) -> Client | None:
+    return session.get(Client, client_id)

@@ -61,10 +61,16 @@ def daily_metrics(
             name = f"{provider_id}-daily-{days.start}-{days.end}.csv"
             return render_csv(items, item_columns(DailyRow, ["dt"]), name, {})
         return render_json(
-            DailyMetrics(provider_id=provider_id, from_=days.start, to=days.end, items=items)
+            DailyMetrics(
+                provider_id=provider_id,
+                from_=days.start,
+                to=days.end,
+                default_range=days.default_note,
+                items=items,
+            )
         )
 
-    key = ("daily", provider_id, days.start, days.end, fmt)
+    key = ("daily", provider_id, days, fmt)
     body = state.responses.get_or_compute(key, build)
     return conditional_response(request, body, DAILY_CACHE_CONTROL)
 
@@ -99,12 +105,13 @@ def product_metrics(
                 provider_id=provider_id,
                 from_=days.start,
                 to=days.end,
+                default_range=days.default_note,
                 product_id=product_id,
                 items=items,
             )
         )
 
-    key = ("products", provider_id, days.start, days.end, product_id, fmt)
+    key = ("products", provider_id, days, product_id, fmt)
     body = state.responses.get_or_compute(key, build)
     return conditional_response(request, body, DAILY_CACHE_CONTROL)
 
@@ -164,6 +171,7 @@ def client_metrics(
                 provider_id=provider_id,
                 from_=days.start,
                 to=days.end,
+                default_range=days.default_note,
                 sort=sort,
                 limit=limit,
                 total=page.total,
@@ -172,6 +180,6 @@ def client_metrics(
             )
         )
 
-    key = ("clients", query, limit, offset, fmt)
+    key = ("clients", query, days.default_note, limit, offset, fmt)
     body = state.responses.get_or_compute(key, build)
     return conditional_response(request, body, DAILY_CACHE_CONTROL)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -12,13 +12,10 @@ from puntored.api.dependencies import ProviderDep, SessionDep, reading, reject_u
 from puntored.api.formats import render_json
 from puntored.api.queries.alerts import provider_alerts
 from puntored.api.queries.freshness import (
-    last_sync,
-    latest_daily_dt,
-    latest_window_start,
-    stage_runs,
+    provider_freshness,
 )
 from puntored.api.routes.openapi import AUTHENTICATED_PROBLEMS, CONDITIONAL
-from puntored.api.schemas import AlertOut, Alerts, Freshness, as_utc
+from puntored.api.schemas import AlertOut, Alerts, Freshness
 
 router = APIRouter(
     prefix="/v1/providers/{provider_id}",
@@ -57,30 +54,6 @@ def freshness(request: Request, provider_id: ProviderDep, session: SessionDep) -
     """Last day landed and transformed by the batch pipeline, last day synced into the serving
     database, latest day with daily metrics for this provider, and the latest realtime window
     with its lag behind now."""
-    now = datetime.now(UTC)
     with reading(session):
-        stages = stage_runs(session)
-        synced = last_sync(session)
-        window_start = latest_window_start(session, provider_id)
-        latest_daily = latest_daily_dt(session, provider_id)
-    sync_stage = stages.get("sync")
-    lag = None
-    if window_start is not None:
-        window_end = as_utc(window_start) + timedelta(minutes=1)
-        lag = max(0.0, (now - window_end).total_seconds())
-    land, transform = stages.get("land"), stages.get("transform")
-    body = render_json(
-        Freshness(
-            provider_id=provider_id,
-            last_landed_dt=land.last_dt if land else None,
-            last_landed_at=land.last_run_at if land else None,
-            last_transformed_dt=transform.last_dt if transform else None,
-            last_synced_dt=synced.last_dt or (sync_stage.last_dt if sync_stage else None),
-            last_synced_at=synced.last_run_at or (sync_stage.last_run_at if sync_stage else None),
-            latest_daily_dt=latest_daily,
-            latest_realtime_window_start=window_start,
-            realtime_lag_seconds=lag,
-            checked_at=now,
-        )
-    )
+        body = render_json(provider_freshness(session, provider_id, datetime.now(UTC)))
     return conditional_response(request, body, LIVE_CACHE_CONTROL)

@@ -15,6 +15,7 @@ from puntored.cli import (
     keys,
     land,
     reports,
+    screenshots,
     serve,
     stream,
     sync,
@@ -31,7 +32,9 @@ app = typer.Typer(
 )
 
 # Stage commands at the top level (`puntored land`), groups under their name (`puntored db …`).
-for stage in (generate, land, transform, sync, reports, freshness, daily, stream, serve, demo):
+for stage in (
+    generate, land, transform, sync, reports, freshness, daily, stream, serve, demo, screenshots
+):
     app.add_typer(stage.commands)
 app.add_typer(db.commands, name="db")
 app.add_typer(keys.commands, name="keys")

@@ -16,7 +16,8 @@ console = Console()
 
 
 def print_outcome(outcome: StageOutcome) -> None:
-    console.print(f"[green]✓[/] {outcome.name:<10} {outcome.seconds:6.1f} s  {outcome.summary}")
+    line = f"[green]✓[/] {outcome.name:<10} {outcome.seconds:6.1f} s  {outcome.summary}"
+    console.print(line, soft_wrap=True)  # one line per stage, whatever the terminal width
 
 
 @commands.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -65,7 +66,8 @@ def test_provider_key_cannot_read_another_provider_by_path_or_query(api: ApiEnv)
         other = api.get(template.format("movistar"), key="claro")
         assert_problem(other, 403, "only its own provider")
         assert "items" not in other.json()
-    for path in ("realtime", "realtime/products", "alerts", "freshness"):
+    reports = ("reports", "reports/2026-03-01", "reports/2026-03-01/summary")
+    for path in ("realtime", "realtime/products", "alerts", "freshness", *reports):
         assert_problem(api.get(f"/v1/providers/movistar/{path}", key="claro"), 403)
     # Naming another provider in the query string is an unknown parameter, not a filter.
     sneaky = api.get(DAILY.format("claro") + "&provider_id=movistar", key="claro")
@@ -116,7 +118,7 @@ def test_validation_errors_are_problem_json_with_clear_messages(api: ApiEnv) -> 
         (f"{base}?from=2026-3-1&to=2026-03-10", 422, "'from'", "ISO date"),
         (f"{base}?from=2026-02-30&to=2026-03-10", 422, "'from'"),
         (f"{base}?from=1700000000&to=2026-03-10", 422, "ISO date"),
-        (f"{base}?to=2026-03-10", 422, "'from'", "required"),
+        (f"{base}?from=2026-03-20", 422, "is after", "last landed day"),
         (f"{base}?from=2026-03-10&to=2026-03-01", 422, "is after"),
         (f"{base}?from=2025-01-01&to=2026-03-01", 422, "maximum is 366"),
         (f"{base}?{RANGE}&format=xml", 422, "'format'"),
@@ -135,6 +137,29 @@ def test_validation_errors_are_problem_json_with_clear_messages(api: ApiEnv) -> 
         assert body["errors"] and all({"in", "name", "message"} <= set(e) for e in body["errors"])
     # Exactly 366 days is allowed.
     assert api.get(f"{base}?from=2025-03-01&to=2026-03-01").status_code == 200
+
+
+def test_from_and_to_default_to_30_days_ending_at_the_last_landed_day(api: ApiEnv) -> None:
+    start = LAST_DAY - timedelta(days=29)
+    for endpoint in ("daily", "products", "clients"):
+        body = api.get(f"/v1/providers/claro/metrics/{endpoint}").json()
+        assert (body["from"], body["to"]) == (str(start), str(LAST_DAY)), endpoint
+        assert "last landed day" in body["default_range"] and str(LAST_DAY) in body["default_range"]
+        explicit = api.get(f"/v1/providers/claro/metrics/{endpoint}?from={start}&to={LAST_DAY}")
+        assert (
+            explicit.json()["items"] == body["items"] and explicit.json()["default_range"] is None
+        )
+    daily = api.get("/v1/providers/claro/metrics/daily").json()
+    assert [item["dt"] for item in daily["items"]][-1] == str(LAST_DAY) and len(
+        daily["items"]
+    ) == DAYS
+    # One end given: the other is derived from it.
+    only_to = api.get(f"/v1/providers/claro/metrics/daily?to={FIRST_DAY}").json()
+    assert (only_to["from"], only_to["to"]) == (str(FIRST_DAY - timedelta(days=29)), str(FIRST_DAY))
+    assert "'to' defaulted" not in only_to["default_range"]
+    only_from = api.get(f"/v1/providers/claro/metrics/daily?from={FIRST_DAY}").json()
+    assert (only_from["from"], only_from["to"]) == (str(FIRST_DAY), str(LAST_DAY))
+    assert "'from' defaulted" not in only_from["default_range"]
 
 
 def test_unknown_paths_and_methods_are_problem_json(api: ApiEnv) -> None:

@@ -22,14 +22,16 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from puntored.api.main import create_app
-from tests.support.api_seed import ApiEnv, build_env
+from tests.support.api_seed import ApiEnv, build_env, write_reports
 
 EXAMPLES_PER_OPERATION = 40
 
 
 @pytest.fixture
 def seeded(database_url: str, tmp_path: Path) -> Iterator[ApiEnv]:
-    yield from build_env(database_url, tmp_path / "data")
+    for env in build_env(database_url, tmp_path / "data"):
+        write_reports(env.settings)  # so the report endpoints answer 200 too
+        yield env
 
 
 def _strategies(operation: Any) -> st.SearchStrategy[Any]:
@@ -49,7 +51,7 @@ def test_no_server_errors_and_responses_match_the_schema(seeded: ApiEnv) -> None
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(seeded.settings))
     headers = {"X-API-Key": seeded.keys["claro"]}
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10
+    assert len(operations) == 13
     statuses: dict[str, set[int]] = {}
 
     for operation in operations:
@@ -71,4 +73,5 @@ def test_no_server_errors_and_responses_match_the_schema(seeded: ApiEnv) -> None
         check()
     # The run reached real data, not only refusals.
     assert 200 in statuses["GET /v1/providers/{provider_id}/metrics/daily"]
+    assert 200 in statuses["GET /v1/providers/{provider_id}/reports"]
     assert all(max(codes) < 500 for codes in statuses.values())

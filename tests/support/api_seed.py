@@ -31,7 +31,9 @@ from puntored.database.models import (
     RealtimeProviderProductMinute,
     SyncState,
 )
+from puntored.serving.reports import run_reports
 from puntored.settings import Settings
+from tests.support.raw_lake import RawLake, random_events
 
 FIRST_DAY = date(2026, 3, 1)
 DAYS = 10
@@ -216,6 +218,19 @@ def _seed_status(session, now: datetime) -> None:  # type: ignore[no-untyped-def
                 synced_at=now - timedelta(days=DAYS - offset),
             )
         )
+
+
+REPORT_DAYS = [date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)]
+
+
+def write_reports(settings: Settings) -> None:
+    """Real reconciliation reports (serving.reports) from a small seeded raw lake of claro,
+    movistar and tigo transactions."""
+    lake = RawLake(settings.lake_dir)
+    random_events(lake, REPORT_DAYS[0], len(REPORT_DAYS), 60, seed=5)
+    lake.write()
+    for day in REPORT_DAYS:
+        run_reports(settings, day)
 
 
 @dataclass
