@@ -33,7 +33,17 @@ app = typer.Typer(
 
 # Stage commands at the top level (`puntored land`), groups under their name (`puntored db …`).
 for stage in (
-    generate, land, transform, sync, reports, freshness, daily, stream, serve, demo, screenshots
+    generate,
+    land,
+    transform,
+    sync,
+    reports,
+    freshness,
+    daily,
+    stream,
+    serve,
+    demo,
+    screenshots,
 ):
     app.add_typer(stage.commands)
 app.add_typer(db.commands, name="db")
