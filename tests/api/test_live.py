@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from puntored.api.main import create_app
+from puntored.database.migrate import head_revision
 from puntored.settings import Settings
 from tests.support.api_seed import DAILY, LAST_DAY, REALTIME_MINUTES_AGO, ApiEnv, build_env
 from tests.support.problems import assert_problem
@@ -125,7 +126,7 @@ def test_rate_limit_per_key_gives_429_with_retry_after(strict_api: ApiEnv) -> No
 def test_health_ready_and_prometheus_metrics(api: ApiEnv) -> None:
     assert api.client.get("/health").json() == {"status": "ok"}
     ready = api.client.get("/ready")
-    assert ready.status_code == 200 and ready.json()["migration"] == "0001"
+    assert ready.status_code == 200 and ready.json()["migration"] == head_revision()
     api.get(DAILY.format("claro"))
     api.get(DAILY.format("movistar"))
     exposition = api.client.get("/metrics")
