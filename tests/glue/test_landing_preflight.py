@@ -1,0 +1,46 @@
+"""An unwritable lake is refused in one line before Spark starts (issue 10)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from puntored.errors import PuntoredError
+from puntored.glue.landing import local
+from puntored.settings import PROJECT_ROOT, Settings
+
+
+def test_an_unwritable_lake_is_refused_before_spark_starts(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.lake_dir.write_text("a file where the lake folder should be")
+
+    def no_spark() -> None:
+        raise AssertionError("Spark was started for a lake that cannot be written")
+
+    monkeypatch.setattr(local, "local_session", no_spark)
+    with pytest.raises(PuntoredError) as refused:
+        local.run_landing(settings)
+
+    message = str(refused.value)
+    assert message.startswith("the lake is not writable, nothing was read: cannot write")
+    assert str(settings.lake_dir) in message and "\n" not in message
+
+
+def test_the_glue_script_refuses_an_unwritable_lake_in_one_line(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.lake_dir.write_text("a file")
+    script = PROJECT_ROOT / "glue" / "land_transactions.py"
+
+    finished = subprocess.run(
+        [sys.executable, str(script), "--landing_uri", str(settings.landing_dir),
+         "--lake_uri", str(settings.lake_dir), "--state_uri", str(settings.state_dir)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert finished.returncode == 1
+    assert finished.stderr.count("\n") == 1, finished.stderr
+    assert finished.stderr.startswith("error: the lake is not writable, nothing was read:")
