@@ -9,7 +9,7 @@ import pytest
 
 from puntored.errors import PuntoredError
 from puntored.glue.landing import local
-from puntored.settings import PROJECT_ROOT, Settings
+from puntored.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 
 
 def test_an_unwritable_lake_is_refused_before_spark_starts(
@@ -44,3 +44,16 @@ def test_the_glue_script_refuses_an_unwritable_lake_in_one_line(settings: Settin
     assert finished.returncode == 1
     assert finished.stderr.count("\n") == 1, finished.stderr
     assert finished.stderr.startswith("error: the lake is not writable, nothing was read:")
+
+
+@pytest.mark.parametrize("value", ["0", str(17 << 20), "lots"])
+def test_the_line_limit_setting_is_refused_in_one_line_out_of_range(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUNTORED_LANDING_MAX_LINE_BYTES", value)
+
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+
+    (problem,) = str(refused.value).splitlines()
+    assert problem.startswith("PUNTORED_LANDING_MAX_LINE_BYTES: ")
