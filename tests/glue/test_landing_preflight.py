@@ -57,3 +57,16 @@ def test_the_line_limit_setting_is_refused_in_one_line_out_of_range(
 
     (problem,) = str(refused.value).splitlines()
     assert problem.startswith("PUNTORED_LANDING_MAX_LINE_BYTES: ")
+
+
+def test_puntored_land_refuses_an_unwritable_lake_in_one_line(settings: Settings) -> None:
+    settings.lake_dir.write_text("a file")
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "puntored", "land"],
+        capture_output=True, text=True, timeout=120, cwd=settings.data_dir,
+    )  # fmt: skip
+
+    assert finished.returncode != 0
+    assert finished.stderr.count("\n") == 1, finished.stderr
+    assert finished.stderr.startswith("error: the lake is not writable, nothing was read:")
