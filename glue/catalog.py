@@ -2,14 +2,16 @@
 
 One structured definition per table (``raw_tables``) feeds both renderings: the DDL in
 ``glue/ddl/*.sql`` (these statements rendered with the ``${lake_uri}`` placeholder; a test keeps
-them equal) and the ``AWS::Glue::Table`` resources of the CDK app (``infra/``). Partitions are
-not registered: ``dt`` uses partition projection
-(docs/decisions/0201-own-bookmark-and-partition-projection.md).
+them equal), the ``AWS::Glue::Table`` resources of the CDK app (``infra/``) and the Glue API's
+``TableInput`` (``table_input``). Partitions are registered by the landing job, each pointing at
+the run-scoped prefix of its current version; no partition projection, which would read every
+version under ``dt=D/`` (docs/decisions/0220-landing-on-s3-publish-by-catalog.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from puntored.contract.lake import PARTITION_COLUMN, RAW_QUARANTINE, RAW_TRANSACTIONS, LakeTable
 from puntored.contract.transaction import LAKE_METADATA_FIELDS, TRANSACTION_FIELDS, FieldType
@@ -20,7 +22,13 @@ _HIVE_TYPES = {
     FieldType.TIMESTAMP: "timestamp",
     FieldType.INTEGER: "int",
 }
-PROJECTION_RANGE = "2024-01-01,NOW"
+PARQUET_FORMAT = {
+    "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+    "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+    "SerdeInfo": {
+        "SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -41,17 +49,26 @@ class TableDefinition:
         return self.table.location(lake_uri) + "/"
 
     def properties(self, lake_uri: str) -> dict[str, str]:
-        """TBLPROPERTIES: compression and the ``dt`` partition projection."""
-        dt = PARTITION_COLUMN
+        """TBLPROPERTIES: compression; partitions are registered (no projection)."""
+        return {"parquet.compression": "ZSTD"}
+
+    def table_input(self, lake_uri: str) -> dict[str, object]:
+        """The Glue API's ``TableInput`` (``glue.create_table``) for this table."""
+
+        def columns(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+            return [{"Name": name, "Type": kind} for name, kind in pairs]
+
         return {
-            "parquet.compression": "ZSTD",
-            "projection.enabled": "true",
-            f"projection.{dt}.type": "date",
-            f"projection.{dt}.format": "yyyy-MM-dd",
-            f"projection.{dt}.range": PROJECTION_RANGE,
-            f"projection.{dt}.interval": "1",
-            f"projection.{dt}.interval.unit": "DAYS",
-            "storage.location.template": f"{self.location(lake_uri)}{dt}=${{{dt}}}/",
+            "Name": self.name,
+            "Description": self.comment,
+            "TableType": "EXTERNAL_TABLE",
+            "Parameters": {"EXTERNAL": "TRUE", **self.properties(lake_uri)},
+            "PartitionKeys": columns(self.partition_keys),
+            "StorageDescriptor": {
+                "Columns": columns(self.columns),
+                "Location": self.location(lake_uri),
+                **PARQUET_FORMAT,
+            },
         }
 
     def ddl(self, lake_uri: str = "${lake_uri}") -> str:
@@ -92,6 +109,14 @@ QUARANTINE_TABLE = TableDefinition(
 def raw_tables() -> tuple[TableDefinition, ...]:
     """Every table of the raw Glue database."""
     return (TRANSACTIONS_TABLE, QUARANTINE_TABLE)
+
+
+def create_raw_tables(glue: Any, database: str, lake_uri: str) -> None:
+    """The raw database and its tables through the Glue API (what infra/ deploys; for a
+    catalog made by hand or an emulator)."""
+    glue.create_database(DatabaseInput={"Name": database})
+    for table in raw_tables():
+        glue.create_table(DatabaseName=database, TableInput=table.table_input(lake_uri))
 
 
 def raw_transactions_ddl(lake_uri: str = "${lake_uri}") -> str:

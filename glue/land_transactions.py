@@ -6,6 +6,12 @@ Locally the same arguments are parsed with argparse and a ``local[*]`` session i
 
     python glue/land_transactions.py --landing_uri data/landing --lake_uri data/lake \\
         --state_uri data/state [--from_date 2026-11-02 --to_date 2026-11-04] [--reprocess true]
+        [--glue_database puntored_raw] [--max_line_bytes 1048576]
+
+Locations are local paths or ``s3://`` URIs: every file operation around Spark goes through
+``puntored.storage``; with an ``s3://`` lake the day partitions are published by switching
+their location in the Glue Data Catalog database ``--glue_database``
+(docs/decisions/0220-landing-on-s3-publish-by-catalog.md).
 
 Deploy with ``glue/`` and ``puntored/`` zipped as ``--extra-py-files`` (with ``seeds/``).
 
@@ -25,12 +31,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # local runs from a checkout
 
+from puntored.errors import PuntoredError
 from puntored.glue.landing.config import LandingConfig, build_config
-from puntored.glue.landing.run import land
+from puntored.glue.landing.run import land, preflight
 from puntored.glue.landing.session import JOB_CONF, local_session
+from puntored.settings import DEFAULT_MAX_LINE_BYTES, Settings
+from puntored.storage import Storage
+
+DEFAULT_GLUE_DATABASE = str(Settings.model_fields["glue_database"].default)
 
 REQUIRED = ["landing_uri", "lake_uri", "state_uri"]
-OPTIONAL = ["from_date", "to_date", "reprocess", "run_id"]  # run_id: given by `puntored land`
+# run_id: given by `puntored land`; glue_database: where an s3:// lake's partitions are published
+OPTIONAL = ["from_date", "to_date", "reprocess", "run_id", "glue_database", "max_line_bytes"]
 
 
 def _glue_arguments(argv: list[str]) -> dict[str, str]:
@@ -50,12 +62,6 @@ def _local_arguments(argv: list[str]) -> dict[str, str]:
 
 
 def _config(arguments: dict[str, str]) -> LandingConfig:
-    for name in REQUIRED:
-        if arguments[name].startswith("s3://"):
-            raise SystemExit(
-                f"--{name} {arguments[name]}: S3 paths are not supported yet by the file "
-                "discovery/swap step (see docs/landing.md); mount or sync the bucket"
-            )
     return build_config(
         arguments["landing_uri"],
         arguments["lake_uri"],
@@ -64,6 +70,8 @@ def _config(arguments: dict[str, str]) -> LandingConfig:
         last=date.fromisoformat(arguments["to_date"]) if "to_date" in arguments else None,
         reprocess=arguments.get("reprocess", "false").lower() == "true",
         run_id=arguments.get("run_id"),
+        max_line_bytes=int(arguments.get("max_line_bytes", DEFAULT_MAX_LINE_BYTES)),
+        glue_database=arguments.get("glue_database", DEFAULT_GLUE_DATABASE),
     )
 
 
@@ -72,7 +80,13 @@ def main(argv: list[str]) -> None:
         from awsglue.context import GlueContext
         from awsglue.job import Job
     except ImportError:
-        result = land(local_session(), _config(_local_arguments(argv)))
+        config = _config(_local_arguments(argv))
+        storage = Storage(config.aws)
+        try:
+            preflight(config, storage, "preflight")  # before Spark starts: one line, exit 1
+        except PuntoredError as error:
+            raise SystemExit(f"error: {error}") from None
+        result = land(local_session(), config, storage=storage)
     else:
         from pyspark.context import SparkContext
 

@@ -31,6 +31,12 @@ _S3_LOCATIONS = ("landing_uri", "lake_uri", "state_uri", "athena_s3_staging_dir"
                  "athena_s3_data_dir")  # fmt: skip
 
 
+# The landing job quarantines longer lines as ``line_too_long`` (a transaction is ~500 bytes).
+# The ceiling stays below Jackson's 20 MB string limit, past which Spark's JSON parser fails.
+DEFAULT_MAX_LINE_BYTES = 1 << 20
+MAX_LINE_BYTES_CEILING = 16 << 20
+
+
 class SettingsError(PuntoredError):
     """The environment does not make valid settings; one problem per line."""
 
@@ -62,6 +68,9 @@ class Settings(BaseSettings):
     athena_schema: str = "puntored_marts"  # the Glue database dbt writes the marts to
     glue_database: str = "puntored_raw"  # the Glue database of raw.transactions
     glue_job_name: str = "puntored-land-transactions"
+
+    # landing job: a landing line longer than this (bytes) is quarantined as line_too_long
+    landing_max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
 
     # run exclusivity (puntored/runlock.py): one run per data root at a time
     run_lock_wait_seconds: float = 0.0  # 0: refuse at once, naming the holder; >0: wait
@@ -96,6 +105,13 @@ class Settings(BaseSettings):
                 f"or wildcard; got {', '.join(bad)}"
             )
         return origins
+
+    @field_validator("landing_max_line_bytes")
+    @classmethod
+    def _line_limit_in_range(cls, value: int) -> int:
+        if not 0 < value <= MAX_LINE_BYTES_CEILING:
+            raise ValueError(f"must be between 1 and {MAX_LINE_BYTES_CEILING} bytes")
+        return value
 
     @field_validator("data_dir")
     @classmethod

@@ -6,25 +6,25 @@ Nothing is committed (partitions swapped in, bookmark saved) until the conservat
 
 from __future__ import annotations
 
-import json
-import shutil
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from puntored.contract.lake import RAW_QUARANTINE, RAW_TRANSACTIONS
 from puntored.contract.transaction import field_names
 from puntored.errors import PuntoredError
-from puntored.glue.landing import dedup, files, parse, validate, write
+from puntored.glue.landing import dedup, files, parse, publish, validate, write
 from puntored.glue.landing.config import LandingConfig
+from puntored.storage import Storage, StorageError, join
 
 RAW_COLUMNS = [*field_names(), "source_file", "ingested_at"]
 QUARANTINE_COLUMNS = ["raw_record", "reason", "source_file", "ingested_at"]
+PROBE = "_write_probe"
 
 
 class ConservationError(PuntoredError):
@@ -44,6 +44,8 @@ class LandingResult:
     duplicates_in_batch: int = 0
     duplicates_in_lake: int = 0
     unreadable_files: dict[str, str] = field(default_factory=dict)
+    skipped_files: dict[str, str] = field(default_factory=dict)  # not read: relative -> why
+    stale_staging_removed: list[str] = field(default_factory=list)  # dead runs' staging
     partitions_written: list[str] = field(default_factory=list)
     quarantine_partitions_written: list[str] = field(default_factory=list)
     duration_s: float = 0.0
@@ -63,12 +65,13 @@ class LandingResult:
 
     def summary(self) -> str:
         """One line for the pipeline's stage report."""
-        if self.files_read == 0 and not self.unreadable_files:
+        if self.files_read == 0 and not self.unreadable_files and not self.skipped_files:
             return f"nothing new ({self.files_found} landing files already processed)"
         return (
             f"read {self.records_read:,} records from {self.files_read} files: landed "
             f"{self.landed:,}, quarantined {self.quarantined:,}, duplicates {self.duplicates:,}, "
-            f"unreadable files {len(self.unreadable_files)}; "
+            f"unreadable files {len(self.unreadable_files)}, "
+            f"skipped files {len(self.skipped_files)}; "
             f"partitions {', '.join(self.partitions_written) or 'none'}"
         )
 
@@ -87,69 +90,132 @@ class LandingResult:
         return body
 
 
-def land(spark: SparkSession, config: LandingConfig, now: datetime | None = None) -> LandingResult:
+def preflight(config: LandingConfig, storage: Storage, run_id: str) -> None:
+    """Before any Spark work: the lake and the state location take a write (one line if not),
+    and staging left by a run that died (``_staging/<run>/``, Spark's ``_temporary``) is
+    removed — the run lock (decision 0701) means no other run is using it."""
+    for what, location in (
+        ("lake", join(config.staging(run_id), PROBE)),
+        ("state", join(config.state, f"{PROBE}-{run_id}")),
+    ):
+        try:
+            storage.write_bytes(location, b"")
+            storage.delete(location)
+        except StorageError as error:
+            raise PuntoredError(f"the {what} is not writable, nothing was read: {error}") from None
+    storage.delete_prefix(config.staging(run_id))
+
+
+def stale_staging(config: LandingConfig, storage: Storage, run_id: str) -> list[str]:
+    """Run ids with something left under ``_staging/`` (other than ``run_id``)."""
+    runs = {e.relative.split("/", 1)[0] for e in storage.list_files(config.staging_root)}
+    return sorted(runs - {run_id})
+
+
+def land(
+    spark: SparkSession,
+    config: LandingConfig,
+    now: datetime | None = None,
+    storage: Storage | None = None,
+) -> LandingResult:
     clock = time.perf_counter()
+    storage = storage or Storage(config.aws)
     started = now or datetime.now(UTC)
     run_id = config.run_id or started.strftime("%Y%m%dT%H%M%S%fZ")
     result = LandingResult(run_id=run_id, started_at=started.isoformat().replace("+00:00", "Z"))
-    bookmark = files.Bookmark(config.bookmark_path)
-    found = files.list_landing_files(config.landing_dir, config.first, config.last)
-    todo = found if config.reprocess else [f for f in found if bookmark.is_new(f)]
-    result.files_found = len(found)
-    if todo:
-        result.unreadable_files = files.check_files(todo)
-        readable = [f for f in todo if f.relative not in result.unreadable_files]
+    preflight(config, storage, run_id)
+    result.stale_staging_removed = remove_stale_staging(config, storage, run_id)
+    bookmark = files.Bookmark(storage, config.bookmark)
+    found = files.discover(storage, config.landing, config.first, config.last)
+    new = [f for f in found.files if config.reprocess or bookmark.is_new(f.relative, f.size)]
+    skipped = {
+        relative: reason
+        for relative, reason in found.skipped.items()
+        if config.reprocess or bookmark.is_new(relative, found.skipped_sizes[relative])
+    }
+    result.files_found = found.found
+    result.skipped_files = dict(sorted(skipped.items()))
+    if new:
+        result.unreadable_files = files.check_files(storage, new)
+        readable = [f for f in new if f.relative not in result.unreadable_files]
         result.files_read = len(readable)
-        staging = config.lake_dir / "_staging" / run_id
+        staging = config.staging(run_id)
         try:
-            _land_files(spark, config, readable, result, staging, started)
+            _land_files(spark, config, storage, readable, result, staging, started)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        bookmark.mark(todo)
+            storage.delete_prefix(staging)
+    if new or skipped:
+        bookmark.mark({f.relative: f.size for f in new})
+        bookmark.mark({r: found.skipped_sizes[r] for r in skipped})
         bookmark.save()
         result.duration_s = round(time.perf_counter() - clock, 3)
-        result.manifest_path = str(_write_manifest(config.lake_dir, result))
+        result.manifest_path = _write_manifest(storage, config, result)
     # No new file: nothing at all is written, not even a manifest.
     return result
+
+
+def remove_stale_staging(config: LandingConfig, storage: Storage, run_id: str) -> list[str]:
+    """Delete what dead runs left under ``_staging/``; their run ids."""
+    stale = stale_staging(config, storage, run_id)
+    for other in stale:
+        storage.delete_prefix(config.staging(other))
+    return stale
 
 
 def _land_files(
     spark: SparkSession,
     config: LandingConfig,
+    storage: Storage,
     readable: list[files.LandingFile],
     result: LandingResult,
-    staging: Path,
+    staging: str,
     started: datetime,
 ) -> None:
     ingested_at = started.strftime("%Y-%m-%d %H:%M:%S")
+    raw = publish.publisher_for(
+        storage, config.transactions, RAW_TRANSACTIONS.name, result.run_id,
+        config.glue_database, config.aws,
+    )  # fmt: skip
+    quarantine = publish.publisher_for(
+        storage, config.quarantine, RAW_QUARANTINE.name, result.run_id,
+        config.glue_database, config.aws,
+    )  # fmt: skip
     classified = _classify(spark, config, readable)
     try:
         _count_lines(classified, result)
-        staged_raw = staging / "transactions"
-        existing_rows = _stage_transactions(
-            spark, config, classified, staged_raw, ingested_at, result
+        staged_raw = join(staging, RAW_TRANSACTIONS.name)
+        existing_rows = _stage_transactions(spark, raw, classified, staged_raw, ingested_at, result)
+        staged_quarantine = join(staging, RAW_QUARANTINE.name)
+        _stage_quarantine(
+            spark, quarantine, classified, readable, result, staged_quarantine, started
         )
-        staged_quarantine = staging / "quarantine"
-        _stage_quarantine(spark, config, classified, readable, result, staged_quarantine, started)
-        written = write.count_staged(spark, staged_raw) - existing_rows
+        written = _count_staged(spark, storage, staged_raw) - existing_rows
         _check_conservation(result, written)
-        days = write.swap_in(staged_raw, config.transactions_dir, staging / "trash-raw")
+        days = raw.publish(staged_raw)
         result.partitions_written = [d.isoformat() for d in days]
-        days = write.swap_in(staged_quarantine, config.quarantine_dir, staging / "trash-q")
+        days = quarantine.publish(staged_quarantine)
         result.quarantine_partitions_written = [d.isoformat() for d in days]
     finally:
         classified.unpersist()
+
+
+def _count_staged(spark: SparkSession, storage: Storage, staged: str) -> int:
+    if not publish.staged_days(storage, staged):
+        return 0
+    return spark.read.parquet(staged).count()
 
 
 def _classify(
     spark: SparkSession, config: LandingConfig, readable: list[files.LandingFile]
 ) -> DataFrame:
     if readable:
-        lines = parse.read_lines(spark, [str(f.path) for f in readable])
+        lines = parse.read_lines(spark, [f.location for f in readable])
     else:
         lines = spark.createDataFrame([], "raw_record string, source_file string, line_id long")
     parsed = parse.parse_events(lines)
-    classified = validate.classify(parsed, config.providers, config.product_provider)
+    classified = validate.classify(
+        parsed, config.providers, config.product_provider, config.clients, config.max_line_bytes
+    )
     return classified.persist(StorageLevel.MEMORY_AND_DISK)
 
 
@@ -163,9 +229,9 @@ def _count_lines(classified: DataFrame, result: LandingResult) -> None:
 
 def _stage_transactions(
     spark: SparkSession,
-    config: LandingConfig,
+    raw: publish.Publisher,
     classified: DataFrame,
-    staging: Path,
+    staging: str,
     ingested_at: str,
     result: LandingResult,
 ) -> int:
@@ -181,7 +247,7 @@ def _stage_transactions(
         result.duplicates_in_batch = sum(r["count"] for r in counts if not r["first"])
         days = sorted({r["dt"] for r in counts if r["first"]})
         unique = dedup.first_copies(numbered)
-        existing = write.read_partitions(spark, config.transactions_dir, days, RAW_COLUMNS)
+        existing = write.read_partitions(spark, raw, days, RAW_COLUMNS)
         new = unique
         if existing is not None:
             result.duplicates_in_lake = dedup.already_landed(unique, existing).count()
@@ -191,7 +257,7 @@ def _stage_transactions(
         if not new_days:
             return 0
         merged = new
-        existing = write.read_partitions(spark, config.transactions_dir, new_days, RAW_COLUMNS)
+        existing = write.read_partitions(spark, raw, new_days, RAW_COLUMNS)
         existing_rows = 0
         if existing is not None:
             existing_rows = existing.count()
@@ -204,11 +270,11 @@ def _stage_transactions(
 
 def _stage_quarantine(
     spark: SparkSession,
-    config: LandingConfig,
+    quarantine: publish.Publisher,
     classified: DataFrame,
     readable: list[files.LandingFile],
     result: LandingResult,
-    staging: Path,
+    staging: str,
     started: datetime,
 ) -> None:
     """Quarantined lines plus one row per unreadable file (raw_record null), merged per dt.
@@ -231,7 +297,7 @@ def _stage_quarantine(
     bad = write.with_ingested_at(bad, started.strftime("%Y-%m-%d %H:%M:%S"))
     bad = bad.select(*QUARANTINE_COLUMNS, "dt")
     days = [r["dt"] for r in bad.select("dt").distinct().collect()]
-    existing = write.read_partitions(spark, config.quarantine_dir, days, QUARANTINE_COLUMNS)
+    existing = write.read_partitions(spark, quarantine, days, QUARANTINE_COLUMNS)
     if existing is not None:
         sources = [f.relative for f in readable] + list(result.unreadable_files)
         existing = existing.where(~F.col("source_file").isin(*sources))
@@ -240,7 +306,7 @@ def _stage_quarantine(
 
 
 def _arrival_day(relative: str, fallback: str) -> str:
-    day = files.LandingFile(Path(relative), relative, 0).arrival_date
+    day = files.arrival_date(relative)
     return day.isoformat() if day else fallback
 
 
@@ -255,8 +321,7 @@ def _check_conservation(result: LandingResult, written: int) -> None:
         )
 
 
-def _write_manifest(lake_dir: Path, result: LandingResult) -> Path:
-    path = lake_dir / "_manifests" / f"land-{result.run_id}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result.to_manifest(), indent=2, default=str) + "\n", "utf-8")
-    return path
+def _write_manifest(storage: Storage, config: LandingConfig, result: LandingResult) -> str:
+    location = join(config.manifests, f"land-{result.run_id}.json")
+    storage.write_json(location, result.to_manifest())
+    return location

@@ -68,6 +68,8 @@ def job_arguments(
         "--lake_uri": settings.lake_location,
         "--state_uri": settings.state_location,
         "--run_id": run_id,
+        "--glue_database": settings.glue_database,
+        "--max_line_bytes": str(settings.landing_max_line_bytes),
     }
     if first:
         arguments["--from_date"] = first.isoformat()

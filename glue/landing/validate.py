@@ -19,6 +19,7 @@ BOGOTA = "America/Bogota"
 FUTURE_TOLERANCE = "INTERVAL 5 MINUTES"
 _ARRIVAL = r"arrival_date=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/"
 _MONEY = ("amount", "commission")
+LONG_LINE_KEPT = 1024  # characters of a line_too_long record kept in the quarantine
 
 
 def _first(codes: Iterable[tuple[Column, str]]) -> Column:
@@ -88,9 +89,18 @@ def arrival_date() -> Column:
 
 
 def classify(
-    parsed: DataFrame, providers: Iterable[str], product_provider: Mapping[str, str]
+    parsed: DataFrame,
+    providers: Iterable[str],
+    product_provider: Mapping[str, str],
+    clients: Iterable[str],
+    max_line_bytes: int | None = None,
 ) -> DataFrame:
-    """Adds ``reason``: null for a valid event, else the first defect's code."""
+    """Adds ``reason``: null for a valid event, else the first defect's code.
+
+    The reference checks (provider, product of that provider, client = a known point of sale)
+    come after the shape checks, in the order dbt's set-aside uses (decision 0310), so the
+    same record gets the same code in both places. A line longer than ``max_line_bytes`` is
+    ``line_too_long`` before anything else: it is never handed to the JSON parser."""
     products = _map_literal(product_provider)
     future = _field("event_at") > arrival_end() + F.expr(FUTURE_TOLERANCE)
     reason = F.when(is_broken_json(), F.lit("malformed_json")).otherwise(
@@ -105,9 +115,13 @@ def classify(
                 != _field("provider_id"),
                 F.lit("unknown_product"),
             ),
+            F.when(~_field("client_id").isin(*sorted(clients)), F.lit("unknown_client")),
             F.when(future, F.lit("future_timestamp")),
         )
     )
+    if max_line_bytes is not None:
+        too_long = F.octet_length("raw_record") > max_line_bytes
+        reason = F.when(too_long, F.lit("line_too_long")).otherwise(reason)
     return parsed.withColumn("reason", reason)
 
 
@@ -127,6 +141,10 @@ def quarantined(classified: DataFrame, fallback_day: str) -> DataFrame:
     # A garbage line may hold bytes that are not UTF-8; Parquet strings must be valid UTF-8
     # (DuckDB and Athena refuse the file otherwise): invalid bytes become U+FFFD.
     raw = F.decode(F.encode("raw_record", "UTF-8"), "UTF-8")
+    # An over-long line keeps its start only: enough to identify it, not megabytes per row.
+    raw = F.when(F.col("reason") == "line_too_long", F.substring(raw, 1, LONG_LINE_KEPT)).otherwise(
+        raw
+    )
     return classified.where(F.col("reason").isNotNull()).select(
         raw.alias("raw_record"), "reason", "source_file", day.alias("dt")
     )

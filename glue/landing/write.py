@@ -1,14 +1,13 @@
-"""Merge new rows into dt partitions and swap them into place.
+"""Merge new rows into dt partitions: read back the touched days, write them staged.
 
-Only the partitions touched by a run are rewritten: each is read back, unioned with its new
-rows, written to a staging folder, then swapped in (rename the old folder aside, rename the new
-one in, delete the old). A plain dynamic overwrite with only the new batch would wipe late
-days' earlier rows.
+Only the partitions touched by a run are rewritten: each is read back from where it is
+published (``publish.Publisher.current``), unioned with its new rows and written to the run's
+staging prefix; ``publish`` then makes the staged days the table's. A plain dynamic overwrite
+with only the new batch would wipe late days' earlier rows.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -16,27 +15,33 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from puntored.contract.lake import partition_day, partition_name
+from puntored.contract.lake import PARTITION_COLUMN
+from puntored.glue.landing.publish import Publisher
+from puntored.storage import is_s3
 
 MAX_ROWS_PER_FILE = 2_000_000
 
 
-def partition_dir(table_dir: Path, day: date) -> Path:
-    return table_dir / partition_name(day)
-
-
 def read_partitions(
-    spark: SparkSession, table_dir: Path, days: Iterable[date], columns: list[str]
+    spark: SparkSession, publisher: Publisher, days: Iterable[date], columns: list[str]
 ) -> DataFrame | None:
-    """The existing rows of these dt partitions (None when none exists yet)."""
-    paths = [str(p) for d in sorted(days) if (p := partition_dir(table_dir, d)).is_dir()]
-    if not paths:
+    """The published rows of these dt partitions (None when none exists yet)."""
+    frames = []
+    for day in sorted(days):
+        location = publisher.current(day)
+        if location is None:
+            continue
+        frame = spark.read.parquet(location).select(*columns)
+        frames.append(frame.withColumn(PARTITION_COLUMN, F.lit(day).cast("date")))
+    if not frames:
         return None
-    frame = spark.read.option("basePath", str(table_dir)).parquet(*paths)
-    return frame.select(*columns, "dt")
+    merged = frames[0]
+    for frame in frames[1:]:
+        merged = merged.unionByName(frame)
+    return merged
 
 
-def write_staged(frame: DataFrame, staging_dir: Path, sort_columns: list[str]) -> None:
+def write_staged(frame: DataFrame, staging: str, sort_columns: list[str]) -> None:
     """One task per dt (a day is a few files), sorted inside each file, ZSTD Parquet."""
     (
         frame.repartition("dt")
@@ -45,38 +50,12 @@ def write_staged(frame: DataFrame, staging_dir: Path, sort_columns: list[str]) -
         .option("compression", "zstd")
         .option("maxRecordsPerFile", MAX_ROWS_PER_FILE)
         .partitionBy("dt")
-        .parquet(str(staging_dir))
+        .parquet(staging)
     )
-    for checksum in staging_dir.rglob("*.crc"):
-        checksum.unlink()
-    (staging_dir / "_SUCCESS").unlink(missing_ok=True)
-
-
-def staged_days(staging_dir: Path) -> list[date]:
-    if not staging_dir.is_dir():
-        return []
-    days = (partition_day(p.name) for p in staging_dir.iterdir() if p.is_dir())
-    return sorted(day for day in days if day is not None)
-
-
-def count_staged(spark: SparkSession, staging_dir: Path) -> int:
-    if not staged_days(staging_dir):
-        return 0
-    return spark.read.parquet(str(staging_dir)).count()
-
-
-def swap_in(staging_dir: Path, table_dir: Path, trash_dir: Path) -> list[date]:
-    """Move every staged dt folder into the table, replacing the old one; returns the days."""
-    days = staged_days(staging_dir)
-    table_dir.mkdir(parents=True, exist_ok=True)
-    trash_dir.mkdir(parents=True, exist_ok=True)
-    for day in days:
-        target = partition_dir(table_dir, day)
-        if target.exists():
-            target.rename(partition_dir(trash_dir, day))
-        partition_dir(staging_dir, day).rename(target)
-    shutil.rmtree(trash_dir, ignore_errors=True)
-    return days
+    if not is_s3(staging):  # Hadoop's local checksum files; Glue's S3 committer writes none
+        for checksum in Path(staging).rglob("*.crc"):
+            checksum.unlink()
+        (Path(staging) / "_SUCCESS").unlink(missing_ok=True)
 
 
 def with_ingested_at(frame: DataFrame, ingested_at: str) -> DataFrame:

@@ -44,7 +44,7 @@ def land(
         return
     with console.status("landing with Spark…"):
         result = run_landing(settings, first, last, reprocess)
-    if result.files_read == 0 and not result.unreadable_files:
+    if result.manifest_path is None:
         console.print(f"nothing new to land ({result.files_found} landing files already processed)")
         return
     print_manifest(result.to_manifest(), result.manifest_path or "")
@@ -72,6 +72,7 @@ def print_manifest(manifest: dict[str, Any], location: str) -> None:
     rows = [
         ("files read", manifest["files_read"]),
         ("unreadable files", len(manifest["unreadable_files"])),
+        ("skipped files", len(manifest.get("skipped_files", {}))),
         ("records read", manifest["records_read"]),
         ("landed", manifest["landed"]),
         ("quarantined", manifest["quarantined"]),
@@ -85,6 +86,8 @@ def print_manifest(manifest: dict[str, Any], location: str) -> None:
     console.print(table)
     for source, reason in manifest["unreadable_files"].items():
         console.print(f"[yellow]{reason}[/yellow] {source}")
+    for source, reason in manifest.get("skipped_files", {}).items():
+        console.print(f"[yellow]skipped: {reason}[/yellow] {source}")
     console.print(
         f"conservation holds: read {manifest['records_read']:,} = landed + quarantined + "
         f"duplicates; manifest {location}"

@@ -25,7 +25,10 @@ def test_transactions_ddl_lists_the_lake_columns_in_order() -> None:
     positions = [ddl.index(f"`{name}`") for name in names]
     assert positions == sorted(positions)
     assert "PARTITIONED BY (`dt` date)" in ddl
-    assert "'storage.location.template' = 's3://lake/raw/transactions/dt=${dt}/'" in ddl
+    assert "LOCATION 's3://lake/raw/transactions/'" in ddl
+    # Partitions are registered at run-scoped prefixes (decision 0220): a projection would
+    # read every version under dt=D/ and double the rows.
+    assert "projection" not in ddl and "storage.location.template" not in ddl
 
 
 def test_land_rejects_bad_dates(data_dir: Path) -> None:

@@ -28,6 +28,7 @@ from tests.support.landing_corpus import (
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 DAY = date(2026, 11, 2)
+EVIL_CLIENT = '=HYPERLINK("http://evil","x")'
 
 
 def land(settings: Settings, spark: SparkSession, **options: object) -> LandingResult:
@@ -97,6 +98,8 @@ def test_hostile_corpus_lands_the_good_and_quarantines_the_rest(
         line(event(96, bogota(DAY, 10), commission=-1.0)): "negative_amount:commission",
         line(event(97, bogota(DAY, 10), provider_id="epm2")): "unknown_provider",
         line(event(98, bogota(DAY, 10), product_id="nope")): "unknown_product",
+        line(event(89, bogota(DAY, 10), client_id=EVIL_CLIENT)): "unknown_client",
+        line(event(88, bogota(DAY, 10), client_id="PDV999999")): "unknown_client",
         # 10:00 Bogota folder ends 11:00; 11:04 is within the 5-minute tolerance, 11:06 is not
         line(event(99, bogota(DAY, 11, 6))): "future_timestamp",
     }
@@ -230,3 +233,67 @@ def test_conservation_against_the_real_generator(settings: Settings, spark: Spar
         f"'{settings.lake_dir}/raw/transactions/*/*.parquet', hive_partitioning = true) group by 1"
     ).fetchall()
     assert dict(by_dt) == truth["events"]["by_dt"]
+
+
+def test_every_landing_file_is_read_or_skipped_with_a_reason(
+    settings: Settings, spark: SparkSession
+) -> None:
+    folder = landing_path(settings.landing_dir, DAY, 10).parent
+    write_lines(folder / "part-00000.jsonl.gz", [line(event(1, bogota(DAY, 10)))])
+    write_lines(folder / "part-00001.json.gz", [line(event(2, bogota(DAY, 10)))])
+    (folder / "part-00002.jsonl").write_text(line(event(3, bogota(DAY, 10))) + "\n")
+    (folder / "notes.txt").write_text("not data\n")
+    (folder / "part-00003.jsonl.gz").write_bytes(b"")
+
+    result = land(settings, spark)
+
+    prefix = "transactions/arrival_date=2026-11-02/hour=10"
+    assert result.files_found == 5
+    assert result.files_read == 2 and result.landed == 2
+    assert result.skipped_files == {
+        f"{prefix}/notes.txt": "wrong_extension",
+        f"{prefix}/part-00002.jsonl": "wrong_extension",
+    }
+    assert result.unreadable_files == {f"{prefix}/part-00003.jsonl.gz": "unreadable_file:empty"}
+    manifest = json.loads(Path(result.manifest_path or "").read_text())
+    assert manifest["skipped_files"] == result.skipped_files
+    assert manifest["files_found"] == 5
+
+    again = land(settings, spark)  # reported once: the skipped files are bookmarked too
+    assert again.skipped_files == {} and again.manifest_path is None
+
+
+def test_an_over_long_valid_line_is_line_too_long_not_malformed(
+    settings: Settings, spark: SparkSession
+) -> None:
+    limit = settings.landing_max_line_bytes
+    long_line = line(event(1, bogota(DAY, 10), customer_reference="9" * (limit + 10)))
+    write_lines(
+        landing_path(settings.landing_dir, DAY, 10), [long_line, line(event(2, bogota(DAY, 10)))]
+    )
+
+    result = land(settings, spark)
+
+    assert result.quarantined_by_reason == {"line_too_long": 1}
+    assert result.landed == 1
+    ((raw, reason),) = [(r[0], r[1]) for r in lake_rows(settings, "quarantine")]
+    assert reason == "line_too_long"
+    assert long_line.startswith(raw) and len(raw) == 1024
+
+
+def test_leftover_staging_of_a_killed_run_is_cleaned_by_the_next_run(
+    settings: Settings, spark: SparkSession
+) -> None:
+    dead = settings.lake_dir / "_staging" / "20261101T000000000000Z"
+    temporary = dead / "transactions" / "_temporary" / "0" / "_temporary"
+    temporary.mkdir(parents=True)
+    (temporary / "part-00000.parquet").write_bytes(b"half a file")
+    write_lines(landing_path(settings.landing_dir, DAY, 10), [line(event(1, bogota(DAY, 10)))])
+
+    result = land(settings, spark)
+
+    assert result.stale_staging_removed == ["20261101T000000000000Z"]
+    assert not (settings.lake_dir / "_staging").exists() or not any(
+        (settings.lake_dir / "_staging").iterdir()
+    )
+    assert result.landed == 1

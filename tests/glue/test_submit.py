@@ -91,6 +91,8 @@ def test_land_in_aws_mode_runs_the_glue_job_and_reads_its_manifest(
     )
     assert sent["JobRun"]["Arguments"]["--lake_uri"] == aws_settings.lake_location
     assert sent["JobRun"]["Arguments"]["--state_uri"].startswith("s3://")
+    assert sent["JobRun"]["Arguments"]["--glue_database"] == aws_settings.glue_database
+    assert sent["JobRun"]["Arguments"]["--max_line_bytes"] == "1048576"
 
 
 def test_a_run_whose_manifest_breaks_conservation_is_refused(

@@ -142,7 +142,7 @@ def test_raw_tables_are_the_glue_catalog_definitions(templates, stage) -> None:
         assert [(c["Name"], c["Type"]) for c in table["PartitionKeys"]] == [("dt", "date")]
         parameters = {k: joined(v) for k, v in table["Parameters"].items()}
         expected = definition.properties("s3://<ref>")
-        assert {k: parameters[k] for k in expected} == expected  # the dt projection
+        assert {k: parameters[k] for k in expected} == expected  # no projection (decision 0220)
         assert joined(table["StorageDescriptor"]["Location"]) == definition.location("s3://<ref>")
         serde = table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"]
         assert serde.endswith("ParquetHiveSerDe")
