@@ -9,12 +9,17 @@ cached password stops working: the caller drops its settings and fetches again
 
 from __future__ import annotations
 
+import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr
 
 from puntored.errors import PuntoredError, describe
 from puntored.settings import Settings
-from puntored.storage import AwsConfig
+
+# Not puntored.storage.AwsConfig: importing the storage package loads pyarrow, which the
+# Lambda's zip does not carry (tests/infra/test_packaging.py). Same region, endpoint, retries.
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
 
 def with_database_secret(settings: Settings) -> Settings:
@@ -23,7 +28,9 @@ def with_database_secret(settings: Settings) -> Settings:
     arn = settings.database_secret_arn
     if arn is None or settings.database_url or settings.database_secret:
         return settings
-    client = AwsConfig.from_settings(settings).client("secretsmanager")
+    client = boto3.session.Session(region_name=settings.aws_region).client(
+        "secretsmanager", endpoint_url=settings.aws_endpoint_url, config=_CLIENT_CONFIG
+    )
     try:
         value = client.get_secret_value(SecretId=arn)
     except (BotoCoreError, ClientError) as error:
