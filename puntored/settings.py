@@ -24,6 +24,7 @@ from puntored.errors import PuntoredError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+_SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:\S+")
 DUCKDB_MARTS_SCHEMA = "main"  # the schema of the local target in profiles/profiles.yml
 
 # aws mode: settings that must be s3:// URIs
@@ -54,6 +55,10 @@ class Settings(BaseSettings):
     # aws: the RDS secret's JSON (username, password, host, port, dbname), as ECS injects it
     # from Secrets Manager; builds the PostgreSQL URL when PUNTORED_DATABASE_URL is unset.
     database_secret: SecretStr | None = None
+    # aws: the RDS secret's ARN, for code that fetches it itself at start (the stream
+    # processor Lambda: puntored.database.secret.with_database_secret); used when neither
+    # PUNTORED_DATABASE_URL nor PUNTORED_DATABASE_SECRET is set.
+    database_secret_arn: str | None = None
 
     # aws mode: where things live in production (docs/aws.md)
     aws_region: str | None = None
@@ -66,6 +71,7 @@ class Settings(BaseSettings):
     athena_s3_staging_dir: str | None = None  # Athena query results
     athena_s3_data_dir: str | None = None  # where dbt-athena writes the marts' data
     athena_schema: str = "puntored_marts"  # the Glue database dbt writes the marts to
+    athena_query_timeout_seconds: float = 1800.0  # a query still running then is stopped
     glue_database: str = "puntored_raw"  # the Glue database of raw.transactions
     glue_job_name: str = "puntored-land-transactions"
 
@@ -113,6 +119,13 @@ class Settings(BaseSettings):
             raise ValueError(f"must be between 1 and {MAX_LINE_BYTES_CEILING} bytes")
         return value
 
+    @field_validator("athena_query_timeout_seconds")
+    @classmethod
+    def _positive_timeout(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be a positive number of seconds")
+        return value
+
     @field_validator("data_dir")
     @classmethod
     def _absolute_data_dir(cls, value: Path) -> Path:
@@ -123,6 +136,13 @@ class Settings(BaseSettings):
     def _endpoint_is_a_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s):// URL")
+        return value or None
+
+    @field_validator("database_secret_arn")
+    @classmethod
+    def _secret_arn(cls, value: str | None) -> str | None:
+        if value and not _SECRET_ARN.fullmatch(value):
+            raise ValueError("must be a Secrets Manager ARN (arn:<partition>:secretsmanager:…)")
         return value or None
 
     @model_validator(mode="after")
@@ -138,10 +158,12 @@ class Settings(BaseSettings):
                 got = f" (got {value!r})" if value else ""
                 problems.append(f"PUNTORED_{name.upper()} must be an s3:// URI in aws mode{got}")
         url = self.database_url or (self._secret_url() if self.database_secret else None)
-        if not url or not url.startswith("postgresql"):
+        fetched_later = url is None and self.database_secret_arn is not None
+        if not fetched_later and (not url or not url.startswith("postgresql")):
             problems.append(
                 "PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode "
-                "(or PUNTORED_DATABASE_SECRET hold the RDS secret)"
+                "(or PUNTORED_DATABASE_SECRET hold the RDS secret, or "
+                "PUNTORED_DATABASE_SECRET_ARN name it)"
             )
         if problems:
             raise ValueError("\n".join(problems))
@@ -215,6 +237,11 @@ class Settings(BaseSettings):
             return self.database_url
         if self.database_secret:
             return self._secret_url()
+        if self.database_secret_arn:
+            raise PuntoredError(
+                "the RDS secret PUNTORED_DATABASE_SECRET_ARN names was not fetched: "
+                "load the settings with puntored.database.secret.with_database_secret"
+            )
         return f"sqlite:///{self.data_dir / 'serving.sqlite'}"
 
 

@@ -1,17 +1,29 @@
 """Provider reconciliation reports: per provider and day, the day's transactions (gzipped CSV)
 and a totals summary that must match the daily mart.
 
-Layout: ``<lake>/reports/provider_id=<id>/dt=<YYYY-MM-DD>/{transactions.csv.gz,summary.json}``.
-Locally DuckDB reads the raw lake Parquet (one row per transaction_id already) and writes with
-``COPY … TO``; a re-run replaces the day's folders. In aws mode the same SELECTs are rendered as
-Athena ``UNLOAD`` statements (rendered and checked here, never run against a real Athena).
+Layout (what ``api/report_files.py`` lists and serves):
+``<reports>/provider_id=<id>/dt=<YYYY-MM-DD>/{transactions.csv.gz,summary.json}``.
+
+* **local**: DuckDB reads the raw lake Parquet (one row per transaction_id already) and writes
+  with ``COPY … TO`` under ``<data root>/lake/reports``; a re-run replaces the day's folders.
+* **aws** (``Settings.reports_location``): Athena computes each provider's totals (one SELECT),
+  they are checked against ``fct_provider_daily`` in the marts schema *before* anything is
+  published, then one ``UNLOAD`` per provider writes the day's rows as CSV lines (gzip) under
+  a run-scoped prefix of the Athena staging dir; the publish step checks each provider's
+  unloaded row count against its totals and writes ``transactions.csv.gz`` (a header member +
+  the unloaded gzip members, one valid gzip stream) and then ``summary.json``, each one atomic
+  S3 PutObject; the staging prefix is removed (decision 0712).
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import json
 import re
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -20,9 +32,12 @@ from typing import Any
 
 import duckdb
 
+from puntored.contract.lake import partition_name
 from puntored.errors import PuntoredError
 from puntored.reference.load import load_reference
+from puntored.serving.athena import Athena
 from puntored.settings import Settings
+from puntored.storage import Storage, join
 
 REPORT_COLUMNS = (
     "transaction_id", "event_at", "event_type", "product_id", "client_id", "amount",
@@ -49,6 +64,13 @@ TOTAL_NAMES = (
     "gross_amount", "reversed_amount", "net_amount", "commission",
 )  # fmt: skip
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.-]+")
+CSV_NAME = "transactions.csv.gz"  # the names api/report_files.py serves
+SUMMARY_NAME = "summary.json"
+TEXT_COLUMNS = (
+    "transaction_id", "event_type", "product_id", "client_id", "status", "response_code",
+    "reversed_transaction_id",
+)  # fmt: skip
+UNLOAD_FOLDER = "reports-unload"  # under PUNTORED_ATHENA_S3_STAGING_DIR, one prefix per run
 
 
 @dataclass
@@ -64,16 +86,19 @@ class ReportsResult:
     dt: date
     reports: list[ProviderReport] = field(default_factory=list)
     checked_against_mart: bool = False
-    unload_statements: list[str] = field(default_factory=list)  # aws mode: rendered, not run
+    unload_statements: list[str] = field(default_factory=list)  # aws mode: what Athena ran
 
 
 def run_reports(
-    settings: Settings, dt: date, *, providers: list[str] | None = None
+    settings: Settings,
+    dt: date,
+    *,
+    providers: list[str] | None = None,
+    athena: Athena | None = None,
 ) -> ReportsResult:
     """Write (or rewrite) the reports of ``dt`` for every provider with transactions that day."""
     if settings.mode == "aws":
-        ids = providers or [p.provider_id for p in load_reference().providers]
-        return ReportsResult(dt, unload_statements=render_unload_statements(settings, dt, ids))
+        return _athena_reports(settings, dt, providers, athena or Athena(settings))
     return _local_reports(settings, dt, providers)
 
 
@@ -148,6 +173,13 @@ def _check_against_mart(settings: Settings, dt: date, totals: dict[str, dict[str
     finally:
         warehouse.close()
     mart = {pid: dict(zip(TOTAL_NAMES, values, strict=True)) for pid, *values in rows}
+    _refuse_differences(dt, totals, mart)
+    return True
+
+
+def _refuse_differences(
+    dt: date, totals: dict[str, dict[str, Any]], mart: dict[str, dict[str, Any]]
+) -> None:
     differences = [
         f"{pid} {name}: report {report[name]}, mart {mart.get(pid, {}).get(name)}"
         for pid, report in totals.items()
@@ -158,7 +190,6 @@ def _check_against_mart(settings: Settings, dt: date, totals: dict[str, dict[str
         raise PuntoredError(
             f"reports for {dt} do not match fct_provider_daily: " + "; ".join(differences[:10])
         )
-    return True
 
 
 def _clear_day(lake: Path, dt: date, providers: list[str] | None) -> None:
@@ -190,27 +221,167 @@ def _write_report(
     return ProviderReport(provider_id, str(folder), int(totals["rows"]), measures)
 
 
-def render_unload_statements(settings: Settings, dt: date, providers: list[str]) -> list[str]:
-    """Athena UNLOAD per provider: the transactions (gzip CSV) and the totals (JSON).
+# -- aws mode: Athena ------------------------------------------------------------------------
 
-    UNLOAD needs an empty target prefix: the caller clears the day's prefix first.
-    """
-    table = f'"{settings.glue_database}"."transactions"'
-    statements = []
-    for provider_id in providers:
-        folder = report_folder(settings.lake_location, provider_id, dt)
-        where = f"dt = '{dt.isoformat()}' AND provider_id = '{_safe(provider_id)}'"
-        statements.append(
-            f"UNLOAD (SELECT {', '.join(REPORT_COLUMNS)} FROM {table} WHERE {where} "
-            f"ORDER BY event_at, transaction_id) TO '{folder}/transactions/' "
-            "WITH (format = 'TEXTFILE', field_delimiter = ',', compression = 'gzip')"
+
+def _raw_table(settings: Settings) -> str:
+    return f'"{settings.glue_database}"."transactions"'
+
+
+def _day_filter(dt: date, provider_id: str | None = None) -> str:
+    where = f"dt = DATE '{dt.isoformat()}'"  # a date partition key (glue/ddl, projected)
+    return where + (f" AND provider_id = '{_safe(provider_id)}'" if provider_id else "")
+
+
+def totals_sql(settings: Settings, dt: date) -> str:
+    """Per provider: the day's CSV rows and the mart's measures (net_amount in Python)."""
+    return (
+        f"SELECT provider_id, count(*) AS report_rows, {TOTALS_SQL.strip()} "
+        f"FROM {_raw_table(settings)} WHERE {_day_filter(dt)} "
+        "GROUP BY provider_id ORDER BY provider_id"
+    )
+
+
+def mart_sql(settings: Settings, dt: date) -> str:
+    return (
+        f"SELECT provider_id, {', '.join(TOTAL_NAMES)} "
+        f'FROM "{settings.marts_schema}"."fct_provider_daily" '
+        f"WHERE dt = DATE '{dt.isoformat()}'"
+    )
+
+
+def _csv_field(column: str) -> str:
+    """A column as one CSV field: NULL empty, text quoted when it must be (RFC 4180)."""
+    if column == "event_at":
+        return f"date_format({column}, '%Y-%m-%d %H:%i:%s.%f') || '+00'"
+    if column in TEXT_COLUMNS:
+        return (
+            f"CASE WHEN {column} IS NULL THEN '' "
+            f"WHEN regexp_like({column}, '[\",\\r\\n]') "
+            f"THEN '\"' || replace({column}, '\"', '\"\"') || '\"' ELSE {column} END"
         )
-        statements.append(
-            f"UNLOAD (SELECT provider_id, {TOTALS_SQL.strip()}, "
-            "coalesce(sum(amount) FILTER (WHERE event_type = 'sale' AND status = 'approved'), 0) "
-            "- coalesce(sum(amount) FILTER (WHERE event_type = 'reversal' "
-            "AND status = 'approved'), 0) AS net_amount "
-            f"FROM {table} WHERE {where} GROUP BY provider_id) TO '{folder}/summary/' "
-            "WITH (format = 'JSON')"
+    return f"coalesce(CAST({column} AS VARCHAR), '')"
+
+
+def csv_line_sql() -> str:
+    """The SELECT list of one CSV line: UNLOAD's TEXTFILE writes fields unquoted, so the line is
+    rendered whole, as one column, by the query."""
+    return " || ',' || ".join(_csv_field(column) for column in REPORT_COLUMNS) + " AS line"
+
+
+def render_unload_statements(
+    settings: Settings, dt: date, providers: list[str], staging: str | None = None
+) -> list[str]:
+    """Athena UNLOAD per provider: the day's transactions as gzipped CSV lines under
+    ``<staging>/provider_id=<id>/`` (UNLOAD needs an empty prefix: the run's own)."""
+    staging = staging or join(settings.athena_s3_staging_dir or "", UNLOAD_FOLDER, "preview")
+    return [
+        f"UNLOAD (SELECT {csv_line_sql()} FROM {_raw_table(settings)} "
+        f"WHERE {_day_filter(dt, provider_id)} ORDER BY event_at, transaction_id) "
+        f"TO '{join(staging, f'provider_id={_safe(provider_id)}')}/' "
+        "WITH (format = 'TEXTFILE', compression = 'gzip')"
+        for provider_id in providers
+    ]
+
+
+def _athena_reports(
+    settings: Settings, dt: date, providers: list[str] | None, athena: Athena
+) -> ReportsResult:
+    found = athena.query(totals_sql(settings, dt), database=settings.glue_database).as_dicts()
+    totals = {}
+    for row in found:
+        if providers is not None and row["provider_id"] not in providers:
+            continue
+        measures = {name: row[name] for name in TOTAL_NAMES if name != "net_amount"}
+        measures["net_amount"] = row["gross_amount"] - row["reversed_amount"]
+        totals[str(row["provider_id"])] = {
+            "rows": int(row["report_rows"]),
+            **{name: _decimal2(measures[name]) for name in TOTAL_NAMES},
+        }
+    if not totals:
+        raise PuntoredError(
+            f"no landed transactions for {dt} in {_raw_table(settings)}: run land first"
         )
-    return statements
+    mart_rows = athena.query(mart_sql(settings, dt), database=settings.marts_schema).as_dicts()
+    mart = {str(r["provider_id"]): {n: _decimal2(r[n]) for n in TOTAL_NAMES} for r in mart_rows}
+    _refuse_differences(dt, totals, mart)
+
+    storage = Storage.from_settings(settings)
+    run = f"{dt.isoformat()}-{uuid.uuid4().hex[:12]}"
+    staging = join(settings.athena_s3_staging_dir or "", UNLOAD_FOLDER, run)
+    statements = render_unload_statements(settings, dt, list(totals), staging)
+    try:
+        athena.run_all(statements, database=settings.glue_database)
+        unloaded = {pid: _unloaded(storage, staging, pid, dt, totals[pid]) for pid in totals}
+        reports = [
+            _publish(storage, settings, dt, pid, totals[pid], parts)
+            for pid, parts in unloaded.items()
+        ]
+        if providers is None:
+            _remove_stale(storage, settings, dt, keep=set(totals))
+    finally:
+        storage.delete_prefix(staging)
+    return ReportsResult(dt, reports, checked_against_mart=True, unload_statements=statements)
+
+
+def _unloaded(
+    storage: Storage, staging: str, provider_id: str, dt: date, totals: dict[str, Any]
+) -> list[bytes]:
+    """The gzip files UNLOAD wrote for the provider, checked to hold the day's rows."""
+    parts = [
+        storage.read_bytes(entry.location)
+        for entry in storage.list_files(join(staging, f"provider_id={provider_id}"))
+    ]
+    rows = 0
+    for part in parts:
+        try:
+            text = gzip.decompress(part).decode("utf-8")
+        except (OSError, EOFError, UnicodeDecodeError) as error:
+            raise PuntoredError(
+                f"UNLOAD output of {provider_id} {dt} is not gzipped UTF-8 text: {error}"
+            ) from error
+        rows += sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
+    if rows != totals["rows"]:
+        raise PuntoredError(
+            f"UNLOAD wrote {rows} rows for {provider_id} {dt}, the day has {totals['rows']}: "
+            "nothing was published"
+        )
+    return parts
+
+
+def _publish(
+    storage: Storage,
+    settings: Settings,
+    dt: date,
+    provider_id: str,
+    totals: dict[str, Any],
+    parts: list[bytes],
+) -> ProviderReport:
+    """transactions.csv.gz (header + the unloaded members), then summary.json: the API lists
+    a day once both exist."""
+    folder = join(
+        settings.reports_location, f"provider_id={_safe(provider_id)}", partition_name(dt)
+    )
+    header = gzip.compress((",".join(REPORT_COLUMNS) + "\n").encode(), mtime=0)
+    with storage.open_write(join(folder, CSV_NAME)) as out:
+        out.write(header)
+        for part in parts:
+            out.write(part)
+    summary = {"provider_id": provider_id, "dt": dt.isoformat(), **totals}
+    storage.write_text(
+        join(folder, SUMMARY_NAME), json.dumps(summary, indent=2, default=str) + "\n"
+    )
+    measures = {name: totals[name] for name in TOTAL_NAMES}
+    return ProviderReport(provider_id, folder, int(totals["rows"]), measures)
+
+
+def _remove_stale(storage: Storage, settings: Settings, dt: date, keep: set[str]) -> None:
+    """A provider with no transactions on a re-run day loses its old report of that day."""
+    for provider in load_reference().providers:
+        if provider.provider_id not in keep:
+            folder = join(
+                settings.reports_location,
+                f"provider_id={_safe(provider.provider_id)}",
+                partition_name(dt),
+            )
+            storage.delete_prefix(folder)

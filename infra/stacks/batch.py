@@ -67,6 +67,10 @@ class BatchStep:
 
 
 def container_steps() -> tuple[BatchStep, ...]:
+    # TODO(lead, at merge of the reconcile part): add
+    #   BatchStep("Reconcile", "reconcile", ("puntored", "reconcile", "--date", day), 15)
+    # after "Reports" once `puntored reconcile --date` exists; pipeline_stages() and the
+    # StageFailed alarms follow from this tuple (tests/infra/test_batch.py lists the steps).
     day = "{day}"
     return (
         BatchStep("Transform", "transform", ("puntored", "transform"), 90),

@@ -2,7 +2,8 @@
 
 The Flink application runs the same PyFlink job as locally (``streaming/flink_job``) on the
 Flink 2.3 runtime, its ``application_properties.json`` rendered by the job's own
-``prod_property_groups``. The stream processor Lambda consumes the window results through an
+``prod_property_groups`` (``python -m infra.flink_properties`` renders the same file with a
+stage's concrete ARNs). The stream processor Lambda consumes the window results through an
 event source mapping (batch size, batching window, bisect on error, partial batch response,
 bounded retries, an SQS dead-letter queue) and writes the realtime store and alerts.
 """
@@ -24,6 +25,7 @@ from constructs import Construct
 from infra import artifacts
 from infra.checkov import skip
 from infra.environments import StageConfig
+from infra.flink_properties import stream_names
 from infra.stacks.database import DatabaseStack
 from infra.stacks.runtime import REALTIME_METRICS_NAMESPACE, aws_settings, put_metrics_statement
 from infra.stacks.storage import StorageStack
@@ -47,8 +49,9 @@ class StreamingStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
         self.storage = storage
-        self.transactions = self._stream("Transactions", f"{config.prefix}-transactions")
-        self.window_results = self._stream("WindowResults", f"{config.prefix}-window-results")
+        transactions, window_results = stream_names(config)
+        self.transactions = self._stream("Transactions", transactions)
+        self.window_results = self._stream("WindowResults", window_results)
         self.flink_app = self._flink_application()
         self.dead_letters = sqs.Queue(
             self,

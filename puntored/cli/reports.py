@@ -22,13 +22,11 @@ def reports(
     day: str = typer.Option(..., "--date", help="The day (dt, YYYY-MM-DD) to report."),
     provider: list[str] | None = typer.Option(None, help="Only these providers (repeatable)."),
 ) -> None:
-    """Write each provider's transactions (CSV.gz) and totals for a day under lake/reports/."""
+    """Write each provider's transactions (CSV.gz) and totals for a day under the reports
+    location (lake/reports/ locally; aws mode: through Athena to PUNTORED_REPORTS_URI)."""
     dt = parse_day(day, "--date")
     assert dt is not None
     result = run_reports(get_settings(), dt, providers=provider or None)
-    if result.unload_statements:
-        console.print("\n\n".join(result.unload_statements), markup=False)
-        return
     table = Table(title=f"reports for {dt}")
     for column in ("provider", "rows", "approved", "net amount (COP)", "folder"):
         table.add_column(column, no_wrap=True)
@@ -41,5 +39,7 @@ def reports(
             report.folder,
         )
     checked = "checked against fct_provider_daily" if result.checked_against_mart else "no mart"
+    if result.unload_statements:
+        checked += f"; {len(result.unload_statements)} Athena UNLOADs"
     table.caption = checked
     console.print(table)

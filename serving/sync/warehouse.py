@@ -1,4 +1,4 @@
-"""Reading the dbt marts: DuckDB locally, Athena (through awswrangler) in aws mode.
+"""Reading the dbt marts: DuckDB locally, Athena (boto3, serving/athena.py) in aws mode.
 
 Both readers answer the same four questions with the same SQL (rendered per engine) — a mart's
 columns and types, when dbt last rebuilt each of its partitions (``_built_at``), the fingerprint
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ import pyarrow as pa
 from sqlalchemy import Column, Date, Double, Integer, Numeric
 
 from puntored.errors import PuntoredError
+from puntored.serving.athena import Athena, QueryResult
 from puntored.serving.sync.checksum import (
     ATHENA,
     DUCKDB,
@@ -171,35 +173,39 @@ class DuckDBWarehouse(_SqlWarehouse):
 
 
 class AthenaWarehouse(_SqlWarehouse):
-    """Production: the marts in the Glue catalog, queried through Athena with awswrangler."""
+    """Production: the marts dbt-athena wrote to the Glue database ``settings.marts_schema``,
+    queried through Athena (``serving/athena.py``: boto3, the settings' endpoint and work
+    group). ``query`` replaces the Athena round trip (tests)."""
 
     dialect = ATHENA
 
-    def __init__(self, settings: Settings, query: Callable[[str], Any] | None = None) -> None:
-        self._settings = settings
+    def __init__(
+        self, settings: Settings, query: Callable[[str], QueryResult] | None = None
+    ) -> None:
         self.schema = settings.marts_schema
-        self._query = query or self._athena_query
-
-    def _athena_query(self, sql: str) -> Any:
-        import awswrangler as wr
-        import boto3
-
-        return wr.athena.read_sql_query(
-            sql,
-            database=self.schema,
-            workgroup=self._settings.athena_workgroup,
-            s3_output=self._settings.athena_s3_staging_dir,
-            ctas_approach=False,
-            boto3_session=boto3.Session(region_name=self._settings.aws_region),
-        )
+        self._query = query or partial(Athena(settings).query, database=self.schema)
 
     def _rows(self, sql: str) -> list[tuple[Any, ...]]:
-        return list(self._query(sql).itertuples(index=False, name=None))
+        return self._query(sql).rows
 
     def read(self, mart: Mart, dts: list[date]) -> Iterator[pa.RecordBatch]:
-        frame = self._query(self.read_sql(mart, dts))
+        answer = self._query(self.read_sql(mart, dts))
+        names = [c.name for c in mart.columns]
+        if [name for name, _ in answer.columns] != names:
+            raise PuntoredError(
+                f"Athena answered {mart.name} with columns "
+                f"{[name for name, _ in answer.columns]}, expected {names}"
+            )
         schema = pa.schema([(c.name, _arrow_type(c)) for c in mart.columns])
-        yield from pa.Table.from_pandas(frame, schema=schema, preserve_index=False).to_batches()
+        columns = list(zip(*answer.rows, strict=True)) or [()] * len(names)
+        table = pa.Table.from_arrays(
+            [
+                pa.array(values, type=field.type)
+                for values, field in zip(columns, schema, strict=True)
+            ],
+            schema=schema,
+        )
+        yield from table.to_batches(READ_BATCH_ROWS)
 
     def close(self) -> None:
         pass

@@ -1,26 +1,50 @@
 """AWS Lambda entry point: a batch of Kinesis records carrying the Flink job's window results.
 
-Each Kinesis record's ``data`` is base64 of one JSON window result. Records at or before the
-sequence number already recorded for their shard (in ``pipeline_status``) are skipped, so a
-retried batch does not add late events twice; window rows are upserts anyway. The database URL
-comes from the application settings (PUNTORED_DATABASE_URL).
+The Kinesis event source mapping (infra/stacks/streaming.py: ``ReportBatchItemFailures``,
+bisect on error, bounded retries, an SQS on-failure destination) delivers one shard's records
+in order; each record's ``data`` is base64 of one JSON window result (records.py).
+
+* A record that cannot be read is **reported**, not dropped: the response names its sequence
+  number in ``batchItemFailures``; every readable record of the batch is applied anyway, in
+  the same transaction as the new positions. Lambda retries from the reported record; after
+  the mapping's retries it sends the batch's coordinates to the dead-letter queue.
+* **Positions** (``pipeline_status``, stage ``realtime``): per shard the highest sequence number
+  consumed (``kinesis``) and the reported ones at or below it (``kinesis_failed``). A redelivered
+  record is skipped unless it was reported; so retries never add a late event twice, and a
+  reported record is tried again each time Lambda redelivers it. Once a batch of the shard
+  starts after a reported record, the mapping has given up on it (dead-letter queue): it is
+  forgotten.
+* A failure of the database (or anything else) fails the whole invocation: Lambda retries the
+  batch (bisecting it) and nothing of it was written.
+
+Settings come from the environment. The database is named by ``PUNTORED_DATABASE_URL``, or by
+the RDS secret's ARN (``PUNTORED_DATABASE_SECRET_ARN``), fetched from Secrets Manager once per
+cold start; a connection failure drops the cached secret, so a rotated password is fetched on
+the retry.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from puntored.database.engine import make_engine
+from puntored.database.engine import make_engine, transaction
+from puntored.database.secret import with_database_secret
+from puntored.errors import PuntoredError
 from puntored.settings import Settings
 from puntored.streaming.processor.records import Record, RecordError, parse_line
-from puntored.streaming.processor.store import Positions, apply_batch
+from puntored.streaming.processor.store import BatchResult, Positions, apply_batch, load_positions
 
 log = structlog.get_logger("puntored.stream.lambda")
-POSITIONS_KEY = "kinesis"
+POSITIONS_KEY = "kinesis"  # shard -> highest sequence number consumed (text)
+FAILED_KEY = "kinesis_failed"  # shard -> reported sequence numbers at or below it (text)
 
 
 def _shard(event_id: str) -> str:
@@ -28,63 +52,140 @@ def _shard(event_id: str) -> str:
     return event_id.split(":", 1)[0]
 
 
-def _advance(latest: dict[str, int]) -> Callable[[Positions], Positions | None]:
+@dataclass
+class ShardPositions:
+    consumed: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, positions: Positions) -> ShardPositions:
+        consumed = {s: int(q) for s, q in (positions.get(POSITIONS_KEY) or {}).items()}
+        failed = {s: {int(q) for q in qs} for s, qs in (positions.get(FAILED_KEY) or {}).items()}
+        return cls(consumed, failed)
+
+    def to_positions(self, positions: Positions) -> Positions:
+        failed = {s: [str(q) for q in sorted(qs)] for s, qs in self.failed.items() if qs}
+        return {
+            **positions,
+            POSITIONS_KEY: {s: str(q) for s, q in self.consumed.items()},
+            FAILED_KEY: failed,
+        }
+
+    def is_due(self, shard: str, sequence: int) -> bool:
+        """Not consumed yet, or consumed but reported (a retry of a failed record)."""
+        return sequence > self.consumed.get(shard, -1) or sequence in self.failed.get(shard, set())
+
+
+@dataclass
+class DecodedBatch:
+    records: list[Record]
+    failures: list[str]  # sequence numbers, as Kinesis wrote them
+    after: ShardPositions  # the positions once this batch is applied
+    before: ShardPositions
+
+
+def decode_kinesis_event(event: dict[str, Any], stored: ShardPositions) -> DecodedBatch:
+    """The records still due, the unreadable ones, and the positions after the batch."""
+    records: list[Record] = []
+    failures: list[str] = []
+    consumed = dict(stored.consumed)
+    failed = {shard: set(sequences) for shard, sequences in stored.failed.items()}
+    first: dict[str, int] = {}
+    for item in event.get("Records", []):
+        kinesis = item["kinesis"]
+        shard = _shard(item.get("eventID", "shard:0"))
+        text = str(kinesis["sequenceNumber"])
+        sequence = int(text)
+        first[shard] = min(first.get(shard, sequence), sequence)
+        consumed[shard] = max(consumed.get(shard, -1), sequence)
+        if not stored.is_due(shard, sequence):
+            continue
+        try:
+            records.append(parse_line(base64.b64decode(kinesis["data"], validate=True)))
+            failed.get(shard, set()).discard(sequence)
+        except (RecordError, ValueError, binascii.Error) as error:
+            failures.append(text)
+            failed.setdefault(shard, set()).add(sequence)
+            log.error("bad_kinesis_record", shard=shard, sequence=text, reason=str(error))
+    for shard, lowest in first.items():
+        # Delivery starts at the mapping's checkpoint: older reported records were given up.
+        failed[shard] = {q for q in failed.get(shard, set()) if q >= lowest}
+    return DecodedBatch(records, failures, ShardPositions(consumed, failed), stored)
+
+
+def _advance(batch: DecodedBatch) -> Callable[[Positions], Positions | None]:
     def advance(positions: Positions) -> Positions | None:
-        stored = dict(positions.get(POSITIONS_KEY) or {})
-        if all(int(stored.get(shard, "-1")) >= seq for shard, seq in latest.items()):
-            return None
-        merged = {s: str(max(int(stored.get(s, "-1")), q)) for s, q in latest.items()}
-        return {**positions, POSITIONS_KEY: {**stored, **merged}}
+        if ShardPositions.load(positions) != batch.before:
+            # Another invocation moved them meanwhile (never with one consumer per shard):
+            # fail the invocation, nothing of it is written, Lambda retries the batch.
+            raise PuntoredError("the shard positions moved while the batch was read")
+        if batch.after == batch.before and not batch.records:
+            return None  # a redelivery of consumed records: nothing to write
+        return batch.after.to_positions(positions)
 
     return advance
 
 
-def decode_kinesis_event(
-    event: dict[str, Any], already: dict[str, int]
-) -> tuple[list[Record], dict[str, int], int]:
-    """(records not consumed yet, highest sequence per shard, unreadable record count)."""
-    records: list[Record] = []
-    latest: dict[str, int] = {}
-    bad = 0
-    for item in event.get("Records", []):
-        kinesis = item["kinesis"]
-        shard = _shard(item.get("eventID", "shard:0"))
-        sequence = int(kinesis["sequenceNumber"])
-        latest[shard] = max(latest.get(shard, -1), sequence)
-        if sequence <= already.get(shard, -1):
-            continue
-        try:
-            records.append(parse_line(base64.b64decode(kinesis["data"])))
-        except (RecordError, ValueError) as error:
-            bad += 1
-            log.error("bad_kinesis_record", shard=shard, sequence=sequence, reason=str(error))
-    return records, latest, bad
-
-
-def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    from puntored.database.engine import transaction
-    from puntored.streaming.processor.store import load_positions
-
-    engine = make_engine(settings.serving_database_url)
-    try:
-        with transaction(engine) as session:
-            stored = load_positions(session).get(POSITIONS_KEY) or {}
-        already = {shard: int(seq) for shard, seq in stored.items()}
-        records, latest, bad = decode_kinesis_event(event, already)
-        result = apply_batch(engine, records, _advance(latest))
-    finally:
-        engine.dispose()
-    return {
+def process(event: dict[str, Any], engine: Engine) -> dict[str, Any]:
+    """Apply one Kinesis batch; the answer carries the partial batch response."""
+    with transaction(engine) as session:
+        stored = ShardPositions.load(load_positions(session))
+    batch = decode_kinesis_event(event, stored)
+    result: BatchResult = apply_batch(engine, batch.records, _advance(batch))
+    answer = {
         "records": len(event.get("Records", [])),
-        "applied": len(records),
+        "applied": 0 if result.skipped else len(batch.records),
         "windows": result.windows,
         "late_events": result.late_events,
-        "bad_records": bad,
+        "bad_records": len(batch.failures),
         "skipped": result.skipped,
         "alerts_opened": result.alerts_opened,
         "alerts_resolved": result.alerts_resolved,
+        "batchItemFailures": [{"itemIdentifier": sequence} for sequence in batch.failures],
     }
+    log.info("kinesis_batch", **{k: v for k, v in answer.items() if k != "batchItemFailures"})
+    return answer
+
+
+def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """One batch with its own engine (tests and one-off replays)."""
+    engine = make_engine(with_database_secret(settings).serving_database_url)
+    try:
+        return process(event, engine)
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class _ColdStart:
+    settings: Settings
+    engine: Engine
+
+
+_warm: _ColdStart | None = None
+
+
+def _started() -> _ColdStart:
+    """Settings, the fetched secret and the engine: made once per Lambda container."""
+    global _warm
+    if _warm is None:
+        settings = with_database_secret(Settings())
+        _warm = _ColdStart(settings, make_engine(settings.serving_database_url, pool_size=1))
+    return _warm
+
+
+def forget_cold_start() -> None:
+    """Drop the cached settings and engine: the next invocation fetches the secret again."""
+    global _warm
+    if _warm is not None:
+        _warm.engine.dispose()
+    _warm = None
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle(event, Settings())
+    try:
+        answer = process(event, _started().engine)
+    except OperationalError:
+        forget_cold_start()  # a rotated password or a replaced instance: fetch on the retry
+        raise
+    return {"batchItemFailures": answer["batchItemFailures"]}

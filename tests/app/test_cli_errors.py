@@ -43,7 +43,8 @@ def test_aws_mode_refusals_are_one_line_each_listing_every_problem(
         "error: PUNTORED_ATHENA_S3_STAGING_DIR must be an s3:// URI in aws mode",
         "error: PUNTORED_ATHENA_S3_DATA_DIR must be an s3:// URI in aws mode",
         "error: PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode "
-        "(or PUNTORED_DATABASE_SECRET hold the RDS secret)",
+        "(or PUNTORED_DATABASE_SECRET hold the RDS secret, or "
+        "PUNTORED_DATABASE_SECRET_ARN name it)",
     ]
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from puntored.errors import PuntoredError
 from puntored.settings import Settings, SettingsError, load_settings
 
 
@@ -48,7 +49,8 @@ def test_aws_refusals_are_one_line_each_and_all_listed(monkeypatch: pytest.Monke
         "PUNTORED_ATHENA_S3_DATA_DIR must be an s3:// URI in aws mode",
         "PUNTORED_REPORTS_URI must be an s3:// URI in aws mode (got 'reports')",
         "PUNTORED_DATABASE_URL must point at PostgreSQL (RDS) in aws mode "
-        "(or PUNTORED_DATABASE_SECRET hold the RDS secret)",
+        "(or PUNTORED_DATABASE_SECRET hold the RDS secret, or "
+        "PUNTORED_DATABASE_SECRET_ARN name it)",
     ]
     assert str(error.value).splitlines() == error.value.problems
 
@@ -136,3 +138,27 @@ def test_a_malformed_database_secret_is_one_clear_error() -> None:
             athena_s3_data_dir="s3://marts/",
             database_secret='{"username": "x"}',
         )
+
+
+AWS_LOCATIONS = {
+    "mode": "aws", "aws_region": "us-east-1", "landing_uri": "s3://landing",
+    "lake_uri": "s3://lake", "state_uri": "s3://state", "athena_s3_staging_dir": "s3://results/",
+    "athena_s3_data_dir": "s3://marts/",
+}  # fmt: skip
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:puntored-dev/serving-db-AbCdEf"
+
+
+def test_aws_mode_accepts_the_rds_secret_by_arn_and_refuses_to_guess_a_url() -> None:
+    s = Settings(**AWS_LOCATIONS, database_secret_arn=SECRET_ARN)
+    with pytest.raises(PuntoredError, match="PUNTORED_DATABASE_SECRET_ARN names was not fetched"):
+        s.serving_database_url  # noqa: B018 - the property is what refuses
+
+
+def test_a_malformed_secret_arn_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUNTORED_DATABASE_SECRET_ARN", "puntored-dev/serving-db")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert error.value.problems == [
+        "PUNTORED_DATABASE_SECRET_ARN: must be a Secrets Manager ARN "
+        "(arn:<partition>:secretsmanager:…) (got 'puntored-dev/serving-db')"
+    ]

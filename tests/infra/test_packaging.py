@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from infra import artifacts, packaging
-from puntored.streaming.flink_job.config import prod_property_groups
+from infra import artifacts, flink_properties, packaging
+from puntored.streaming.flink_job.config import parse_config, prod_property_groups
 
 POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 
@@ -122,15 +122,28 @@ def test_the_flink_zip_refuses_to_ship_without_the_connector_jar(tmp_path: Path)
     assert "'connector' = 'kinesis'" in done.stdout and f"'{arn}in'" in done.stdout
 
 
-def test_the_committed_application_properties_are_the_prod_profile() -> None:
-    committed = json.loads(
-        (artifacts.PROJECT_ROOT / "streaming/flink_job/application_properties.json").read_text()
+def test_the_committed_application_properties_are_the_deployed_prod_profile() -> None:
+    committed = json.loads(flink_properties.SAMPLE.read_text())
+    assert committed == flink_properties.sample_properties()
+    run_options = committed[0]["PropertyMap"]
+    assert run_options == {
+        "python": artifacts.FLINK_MAIN,  # where the Flink zip holds them
+        "jarfile": artifacts.FLINK_CONNECTOR_JAR,
+        "pyFiles": artifacts.FLINK_PY_FILES,
+    }
+
+
+def test_a_stage_renders_its_application_properties_with_concrete_arns(tmp_path: Path) -> None:
+    output = tmp_path / "properties.json"
+    assert flink_properties.main(["--stage", "prod", "--account", "210987654321",
+                                  "--output", str(output)]) == 0  # fmt: skip
+    groups = json.loads(output.read_text())
+    parsed = parse_config({g["PropertyGroupId"]: g["PropertyMap"] for g in groups})
+    assert parsed.profile == "prod"
+    assert parsed.source["stream.arn"] == (
+        "arn:aws:kinesis:us-east-1:210987654321:stream/puntored-prod-transactions"
     )
-    arn = "arn:aws:kinesis:us-east-1:123456789012:stream/"
-    rendered = prod_property_groups(
-        arn + "puntored-transactions", arn + "puntored-window-results", "us-east-1"
-    )
-    assert committed == rendered
+    assert groups[0] == flink_properties.sample_properties()[0]  # same run options
 
 
 def test_the_pom_shades_the_kinesis_sql_connector_into_the_named_jar() -> None:

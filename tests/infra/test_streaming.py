@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match
 from infra import artifacts
 from infra.environments import DEV, PROD
 from puntored.streaming.flink_job.config import parse_config, prod_property_groups
-from tests.infra.cfn import only, properties
+from tests.infra.cfn import only, properties, resources
 
 pytestmark = pytest.mark.infra
 
@@ -121,3 +121,29 @@ def test_the_dead_letter_queue_is_encrypted_and_keeps_two_weeks(templates, stage
     queue = only(_streaming(templates, stage), "AWS::SQS::Queue")
     assert "KmsMasterKeyId" in queue
     assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_the_processor_reads_only_the_database_secret_it_is_given(templates, stage) -> None:
+    template = _streaming(templates, stage)
+    functions = resources(template, "AWS::Lambda::Function")
+    (logical_id,) = [
+        k for k, f in functions.items()
+        if f["Properties"].get("Handler") == artifacts.PROCESSOR_HANDLER
+    ]  # fmt: skip
+    given = functions[logical_id]["Properties"]["Environment"]["Variables"]
+    arn = given["PUNTORED_DATABASE_SECRET_ARN"]
+    assert "Fn::ImportValue" in arn  # the database stack's secret, by reference
+    role = functions[logical_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    reads = [
+        statement
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "secretsmanager:GetSecretValue" in _actions(statement)
+    ]
+    assert [s["Resource"] for s in reads] == [arn]  # that secret, nothing else, never "*"
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else list(actions)
