@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from fastapi import Request, Response
+from starlette.concurrency import run_in_threadpool
 
 DAILY_CACHE_CONTROL = "private, max-age=300"
 LIVE_CACHE_CONTROL = "private, no-cache"
@@ -53,21 +54,26 @@ class TtlCache(Generic[V]):
         self._entries: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_compute(self, key: Hashable, build: Callable[[], V]) -> V:
-        now = self._clock()
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and entry[0] > now:
-                self._entries.move_to_end(key)
-                return entry[1]
-        value = build()  # outside the lock: two threads may both build; both results are equal
+    def get(self, key: Hashable) -> V | None:
+        """The live entry for ``key``, or None (no lock: a dict read is atomic)."""
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= self._clock():
+            return None
+        return entry[1]
+
+    def put(self, key: Hashable, value: V) -> V:
         if self.ttl_seconds > 0:
             with self._lock:
-                self._entries[key] = (now + self.ttl_seconds, value)
+                self._entries[key] = (self._clock() + self.ttl_seconds, value)
                 self._entries.move_to_end(key)
                 while len(self._entries) > self.max_entries:
                     self._entries.popitem(last=False)
         return value
+
+    def get_or_compute(self, key: Hashable, build: Callable[[], V]) -> V:
+        found = self.get(key)
+        # build() runs outside the lock: two threads may both build; both results are equal.
+        return found if found is not None else self.put(key, build())
 
     def clear(self) -> None:
         with self._lock:
@@ -88,3 +94,22 @@ def conditional_response(request: Request, body: RenderedBody, cache_control: st
         return Response(status_code=304, headers=headers)
     headers.update(dict(body.headers))
     return Response(body.content, media_type=body.media_type, headers=headers)
+
+
+async def respond(
+    request: Request,
+    build: Callable[[], RenderedBody],
+    cache_control: str,
+    *,
+    cache: TtlCache[RenderedBody] | None = None,
+    key: Hashable = None,
+) -> Response:
+    """The one way a data endpoint answers: the body from ``cache`` under ``key`` if it is
+    there (no database work, no thread), else ``build()`` in the thread pool (kept in
+    ``cache`` when given); then 304 or the body, with its ETag and ``cache_control``."""
+    body = cache.get(key) if cache is not None else None
+    if body is None:
+        body = await run_in_threadpool(build)
+        if cache is not None:
+            cache.put(key, body)
+    return conditional_response(request, body, cache_control)

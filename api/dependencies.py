@@ -16,8 +16,9 @@ from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from puntored.api.auth.keys import AuthenticatedKey, authenticate
+from puntored.api.auth.keys import AuthenticatedKey
 from puntored.api.errors import ApiProblem
 from puntored.api.queries.freshness import last_landed_day
 from puntored.api.queries.providers import provider_exists
@@ -64,23 +65,54 @@ api_key_header = APIKeyHeader(
 )
 
 
-def current_key(
+async def current_key(
+    request: Request,
     session: SessionDep,
     state: StateDep,
     presented: Annotated[str | None, Security(api_key_header)],
 ) -> AuthenticatedKey:
-    return authorize(session, state, presented)
+    """The caller's key: from the key cache without a thread hop or a database round trip,
+    else looked up in the thread pool."""
+    address = client_address(request)
+    cached = state.keys.get(presented) if presented else None
+    if cached is not None:
+        return admit(state, cached, address)
+    return await run_in_threadpool(authorize, session, state, presented, address)
 
 
-def authorize(session: Session, state: ApiState, presented: str | None) -> AuthenticatedKey:
+def client_address(request: Request) -> str:
+    """The peer's address (behind a proxy: what uvicorn's ``--forwarded-allow-ips`` trusts)."""
+    return request.client.host if request.client else ""
+
+
+def authorize(
+    session: Session, state: ApiState, presented: str | None, address: str = ""
+) -> AuthenticatedKey:
     """The active key ``presented`` (header or portal cookie), within its rate limit."""
-    challenge = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
     if not presented:
-        raise ApiProblem(401, "missing X-API-Key header", problem="unauthorized", headers=challenge)
-    key = authenticate(session, presented)
+        raise ApiProblem(401, "missing X-API-Key header", problem="unauthorized", headers=CHALLENGE)
+    key = state.keys.get(presented) or state.keys.lookup(session, presented)
+    return admit(state, key, address)
+
+
+CHALLENGE = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
+
+
+def admit(state: ApiState, key: AuthenticatedKey | None, address: str) -> AuthenticatedKey:
+    """``key`` within its rate limit; a failed authentication spends a token of the client
+    address's failure bucket (429 once it is empty, so guessing keys is throttled while the
+    same address's valid keys still pass)."""
     if key is None:
+        wait = state.auth_failures.acquire(address)
+        if wait > 0:
+            raise ApiProblem(
+                429,
+                "too many failed authentications from this address; retry later",
+                problem="rate-limited",
+                headers={"Retry-After": retry_after_header(wait), **CHALLENGE},
+            )
         raise ApiProblem(
-            401, "unknown or revoked API key", problem="unauthorized", headers=challenge
+            401, "unknown or revoked API key", problem="unauthorized", headers=CHALLENGE
         )
     wait = state.limiter.acquire(key.key_id)
     if wait > 0:
@@ -97,7 +129,7 @@ def authorize(session: Session, state: ApiState, presented: str | None) -> Authe
 CurrentKeyDep = Annotated[AuthenticatedKey, Depends(current_key)]
 
 
-def readable_provider(
+async def readable_provider(
     provider_id: Annotated[
         str,
         Path(
@@ -117,10 +149,13 @@ def readable_provider(
             "this API key can read only its own provider's data",
             problem="forbidden",
         )
-    if key.is_admin and not state.known_providers.get_or_compute(
-        provider_id, lambda: _provider_exists(session, provider_id)
-    ):
-        raise ApiProblem(404, f"unknown provider '{provider_id}'", problem="unknown-provider")
+    if key.is_admin:
+        known = state.known_providers.get(provider_id)
+        if known is None:
+            known = await run_in_threadpool(_provider_exists, session, provider_id)
+            state.known_providers.put(provider_id, known)
+        if not known:
+            raise ApiProblem(404, f"unknown provider '{provider_id}'", problem="unknown-provider")
     return provider_id
 
 
@@ -148,8 +183,9 @@ class DateRange:
     default_note: str | None = None  # how the range was chosen when from/to were omitted
 
 
-def date_range(
+async def date_range(
     session: SessionDep,
+    state: StateDep,
     from_: Annotated[
         IsoDate | None,
         Query(
@@ -168,8 +204,9 @@ def date_range(
 ) -> DateRange:
     note = None
     if to is None:
-        with reading(session):
-            to = last_day_or_today(session)
+        to = state.last_day.get(LAST_DAY)
+        if to is None:
+            to = state.last_day.put(LAST_DAY, await run_in_threadpool(_last_day, session))
         note = f"'to' defaulted to the last landed day, {to}"
     if from_ is None:
         from_ = to - timedelta(days=DEFAULT_RANGE_DAYS - 1)
@@ -182,6 +219,14 @@ def date_range(
     if days > MAX_RANGE_DAYS:
         raise _range_problem("to", f"the range spans {days} days; the maximum is {MAX_RANGE_DAYS}")
     return DateRange(from_, to, note)
+
+
+LAST_DAY = "last landed day"
+
+
+def _last_day(session: Session) -> date:
+    with reading(session):
+        return last_day_or_today(session)
 
 
 def last_day_or_today(session: Session) -> date:

@@ -1,13 +1,16 @@
 """Response formats: JSON (default) or CSV (``format=csv`` or ``Accept: text/csv``).
 
 CSV has one line per item with the same field names and values as the JSON items (money with
-two decimals, UTC timestamps in ISO 8601, empty cells for nulls).
+two decimals, UTC timestamps in ISO 8601, empty cells for nulls). A text cell a spreadsheet would
+read as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is
+prefixed with ``'`` (OWASP "CSV injection"); numbers, negative amounts included, stay numbers.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
@@ -20,6 +23,9 @@ JSON_MEDIA_TYPE = "application/json"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 ResponseFormat = Literal["json", "csv"]
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
 
 
 async def response_format(
@@ -57,7 +63,18 @@ def render_csv(
 
 
 def _cell(value: object) -> object:
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return neutralised(value)
+    return value
+
+
+def neutralised(text: str) -> str:
+    """``text`` made inert for spreadsheets: a leading ``'`` if it could start a formula."""
+    if text.startswith(FORMULA_PREFIXES) and not _NUMBER.match(text):
+        return "'" + text
+    return text
 
 
 def item_columns(model: type[BaseModel], first: Sequence[str]) -> list[str]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from puntored.api.auth.cache import KeyCache, RevocationListener, listen_dsn
 from puntored.api.caching import RenderedBody, TtlCache
 from puntored.api.errors import install_error_handlers
+from puntored.api.guards import RequestGuards
 from puntored.api.observability import ApiMetrics, MetricsMiddleware
 from puntored.api.portal import mount_portal
 from puntored.api.ratelimit import TokenBucketLimiter
@@ -56,19 +59,31 @@ TAGS = [
 
 def build_state(settings: Settings) -> ApiState:
     url = settings.serving_database_url
-    engine_options = {} if url.startswith("sqlite") else {"pool_size": 10, "max_overflow": 20}
+    engine_options: dict[str, object] = {}
+    if not url.startswith("sqlite"):
+        # No pre-ping: it is a round trip on every checkout. A connection the server dropped
+        # fails one request and SQLAlchemy then discards the pool's older connections.
+        engine_options = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": False}
     # The API only reads (plus a one-statement last-use update): autocommit spares the
     # BEGIN and COMMIT round trips on every request.
     engine = make_engine(url, **engine_options).execution_options(isolation_level="AUTOCOMMIT")
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    keys = KeyCache(settings.api_key_cache_seconds)
+    dsn = listen_dsn(url) if settings.api_key_cache_seconds > 0 else None
     return ApiState(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
         responses=TtlCache[RenderedBody](settings.api_cache_ttl_seconds),
         known_providers=TtlCache[bool](settings.api_cache_ttl_seconds),
+        last_day=TtlCache[date](settings.api_cache_ttl_seconds),
+        keys=keys,
+        revocations=RevocationListener(dsn, keys) if dsn else None,
         limiter=TokenBucketLimiter(
             settings.api_rate_limit_per_second, settings.api_rate_limit_burst
+        ),
+        auth_failures=TokenBucketLimiter(
+            settings.api_auth_failures_per_second, settings.api_auth_failure_burst
         ),
         metrics=ApiMetrics(),
         migration_head=head or "",
@@ -80,7 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if state.revocations is not None:
+            state.revocations.start()
         yield
+        if state.revocations is not None:
+            state.revocations.stop()
         state.engine.dispose()
 
     app = FastAPI(
@@ -100,6 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     docs.mount_docs(app)
     mount_portal(app)
     _allow_cross_origin(app, state.settings.api_cors_origins)
+    # Outermost: before anything reads the input.
+    app.add_middleware(RequestGuards, max_header_bytes=state.settings.api_max_header_bytes)
     return app
 
 

@@ -8,18 +8,17 @@ Timestamps are UTC, ISO 8601; days (``dt``) are Bogota calendar days.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
+from puntored.contract.money import to_cents
 from puntored.database.engine import as_utc
-
-CENT = Decimal("0.01")
 
 
 def _two_places(value: Decimal) -> str:
-    return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_EVEN))
+    return str(to_cents(value))
 
 
 Money = Annotated[

@@ -1,5 +1,11 @@
 """Run the API on uvicorn: in the foreground (``puntored serve``, the benchmark) or in a thread
-(``background_server``: the demo, screenshots, browser tests)."""
+(``background_server``: the demo, screenshots, browser tests).
+
+Both use uvicorn's h11 protocol with its own bound on the request head
+(``h11_max_incomplete_event_size`` = ``Settings.api_max_header_bytes``): a request line plus
+headers longer than that is answered 400 and the connection closed as soon as the bound is
+crossed, without reading the rest. httptools, uvicorn's faster default, has no such bound
+(docs/decisions/0510-api-input-hardening.md)."""
 
 from __future__ import annotations
 
@@ -14,8 +20,13 @@ from fastapi import FastAPI
 
 from puntored.api.main import create_app
 from puntored.errors import PuntoredError
+from puntored.settings import Settings
 
 STARTUP_SECONDS = 20
+HTTP_PROTOCOL = "h11"
+DEFAULT_MAX_HEADER_BYTES = Settings.model_fields[
+    "api_max_header_bytes"
+].default  # the implementation with a bound on the request head
 
 
 def app_from_settings() -> FastAPI:
@@ -23,7 +34,12 @@ def app_from_settings() -> FastAPI:
     return create_app()
 
 
-def run_server(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+def run_server(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+) -> None:
     uvicorn.run(
         "puntored.api.server:app_from_settings",
         factory=True,
@@ -32,6 +48,8 @@ def run_server(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> N
         workers=workers,
         access_log=False,
         log_level="warning",
+        http=HTTP_PROTOCOL,
+        h11_max_incomplete_event_size=max_header_bytes,
     )
 
 
@@ -43,7 +61,14 @@ def background_server(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> I
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        http=HTTP_PROTOCOL,
+        h11_max_incomplete_event_size=app.state.api.settings.api_max_header_bytes,
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_SECONDS

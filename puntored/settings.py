@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from pydantic import SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from puntored.contract.lake import RAW_TRANSACTIONS, REPORTS_FOLDER
@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     api_rate_limit_per_second: float = 20.0
     api_rate_limit_burst: int = 100
     api_cache_ttl_seconds: float = 30.0
+    # Authenticated keys are kept this long in process (PostgreSQL: a revocation clears them at
+    # once, docs/decisions/0511); 0 looks every key up on every request.
+    api_key_cache_seconds: float = Field(default=30.0, ge=0)
+    # Failed authentications per client address: a token bucket; over it, 429 + Retry-After.
+    api_auth_failures_per_second: float = Field(default=0.2, gt=0)
+    api_auth_failure_burst: int = Field(default=20, ge=1)
+    # Longest request line plus headers uvicorn reads before answering 431/400 (bytes).
+    api_max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
     # Origins (scheme://host[:port]) whose browser apps may call the API; none by default.
     # From the environment as JSON: PUNTORED_API_CORS_ORIGINS='["https://app.example.co"]'.
     api_cors_origins: list[str] = []

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from puntored.database.engine import as_utc
@@ -26,6 +26,8 @@ PREFIX_LENGTH = 12
 # last_used_at is written at most once per key per interval: a write per request would cost
 # more than the read it guards.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# PostgreSQL channel a revocation is announced on: API processes clear their key caches.
+REVOCATION_CHANNEL = "puntored_api_keys"
 
 
 class ApiKeyError(PuntoredError):
@@ -132,7 +134,14 @@ def revoke_key(session: Session, key_id_or_prefix: str) -> KeyInfo:
     if row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)
         session.flush()
+    announce_revocation(session, row.key_id)
     return KeyInfo.of(row)
+
+
+def announce_revocation(session: Session, key_id: int) -> None:
+    """NOTIFY the API processes (delivered when this transaction commits; PostgreSQL only)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_notify(REVOCATION_CHANNEL, str(key_id))))
 
 
 def authenticate(session: Session, presented: str) -> AuthenticatedKey | None:

@@ -5,7 +5,9 @@ same on every machine (no system locale, no CLDR version drift)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
+
+from puntored.contract.money import to_cents
 
 MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
 BOGOTA_OFFSET = timedelta(hours=-5)  # America/Bogota: UTC-5, no daylight saving
@@ -24,7 +26,7 @@ def cop(amount: Decimal | int | float | str | None) -> str:
     """``$ 1.234.567,89``; a negative amount is ``-$ 1.234,00``; None is an en dash."""
     if amount is None:
         return MISSING
-    value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    value = to_cents(str(amount))
     sign = "-" if value < 0 else ""
     units, cents = f"{abs(value):.2f}".split(".")
     return f"{sign}$ {_grouped(units)},{cents}"

@@ -187,7 +187,7 @@ def portal_home(request: Request, session: SessionDep, state: StateDep) -> Respo
     if not presented:
         return RedirectResponse("/portal/sign-in", status_code=303)
     try:
-        key = check_key(session, state, presented)
+        key = check_key(request, session, state, presented)
     except PortalSignInRequired:
         return RedirectResponse("/portal/sign-in", status_code=303)
     return RedirectResponse(_home_of(key.provider_id), status_code=303)
@@ -213,7 +213,7 @@ def sign_in(
     if not same_origin(request):
         return render(request, "sign_in.html", {"error": "Origen no permitido."}, status=403)
     try:
-        key = check_key(session, state, api_key.strip())
+        key = check_key(request, session, state, api_key.strip())
     except PortalSignInRequired:
         error = "La clave no es válida o fue revocada."
         return render(request, "sign_in.html", {"error": error, "notice": None}, status=401)

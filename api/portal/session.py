@@ -15,7 +15,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request, Response
 
 from puntored.api.auth.keys import AuthenticatedKey
-from puntored.api.dependencies import PROVIDER_ID_PATTERN, SessionDep, StateDep, authorize, reading
+from puntored.api.dependencies import (
+    PROVIDER_ID_PATTERN,
+    SessionDep,
+    StateDep,
+    authorize,
+    client_address,
+    reading,
+)
 from puntored.api.errors import ApiProblem
 from puntored.api.queries.providers import provider_exists
 
@@ -52,10 +59,12 @@ def sign_out_response(response: Response, request: Request) -> Response:
     return response
 
 
-def check_key(session: SessionDep, state: StateDep, presented: str | None) -> AuthenticatedKey:
+def check_key(
+    request: Request, session: SessionDep, state: StateDep, presented: str | None
+) -> AuthenticatedKey:
     """The API's authorisation of ``presented``, with the portal's answers to its refusals."""
     try:
-        return authorize(session, state, presented)
+        return authorize(session, state, presented, client_address(request))
     except ApiProblem as problem:
         if problem.status == 401:
             raise PortalSignInRequired from problem
@@ -65,7 +74,7 @@ def check_key(session: SessionDep, state: StateDep, presented: str | None) -> Au
 
 
 def portal_key(request: Request, session: SessionDep, state: StateDep) -> AuthenticatedKey:
-    return check_key(session, state, request.cookies.get(COOKIE_NAME))
+    return check_key(request, session, state, request.cookies.get(COOKIE_NAME))
 
 
 PortalKeyDep = Annotated[AuthenticatedKey, Depends(portal_key)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,8 +28,8 @@ from puntored.api.schemas import (
     ProductDailyRow,
     RealtimeMeasures,
 )
+from puntored.contract.money import average_ticket, to_cents
 
-CENT = Decimal("0.01")
 SUMMED = ("transactions", "approved", "rejected", "failed", "reversed")
 SUMMED_MONEY = ("gross_amount", "reversed_amount", "net_amount", "commission")
 REALTIME_MINUTES = 60
@@ -87,9 +87,7 @@ class Totals:
 
     @property
     def average_ticket(self) -> Decimal | None:
-        if not self.approved:
-            return None
-        return (self.gross_amount / self.approved).quantize(CENT, rounding=ROUND_HALF_EVEN)
+        return average_ticket(self.gross_amount, self.approved)
 
 
 @dataclass(frozen=True)
@@ -124,7 +122,7 @@ def _raw(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return str(value.quantize(CENT, rounding=ROUND_HALF_EVEN))
+        return str(to_cents(value))
     return repr(value) if isinstance(value, float) else str(value)
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from puntored.api.pagination import ClientQuery
+from puntored.contract.money import average_ticket
 from puntored.database.models import Client, ProviderClientDailyMetrics
 
 SUMMED = (
@@ -24,7 +24,9 @@ SUMMED = (
     "net_amount",
     "commission",
 )
-CENT = Decimal("0.01")
+
+
+TOTAL_COUNT = "matching_total"
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,17 @@ def _ordering(sort: str, totals: Any) -> list[ColumnElement[Any]]:
 
 
 def client_page_statement(query: ClientQuery, limit: int, offset: int) -> Select[Any]:
+    """One page of totals, each row carrying the count of every matching point of sale
+    (a window over the aggregate: one statement, one pass over the range)."""
     totals = _totals(query).subquery("totals")
     return (
-        select(totals, Client.client_name, Client.city, Client.department)
+        select(
+            totals,
+            Client.client_name,
+            Client.city,
+            Client.department,
+            func.count().over().label(TOTAL_COUNT),
+        )
         .outerjoin(Client, Client.client_id == totals.c.client_id)
         .order_by(*_ordering(query.sort, totals))
         .limit(limit)
@@ -87,17 +97,19 @@ def client_count_statement(query: ClientQuery) -> Select[Any]:
 def client_page(session: Session, query: ClientQuery, limit: int, offset: int) -> ClientPage:
     stmt = client_page_statement(query, limit, offset)
     rows = [_with_rates(dict(row)) for row in session.execute(stmt).mappings()]
-    total = session.scalar(client_count_statement(query)) or 0
-    return ClientPage(rows=rows, total=total)
+    if rows:
+        total = rows[0][TOTAL_COUNT]
+    else:  # a page past the end carries no count: ask for it (0 when nothing matches)
+        total = session.scalar(client_count_statement(query)) if offset else 0
+    for row in rows:
+        del row[TOTAL_COUNT]
+    return ClientPage(rows=rows, total=total or 0)
 
 
 def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
     transactions, approved = row["transactions"], row["approved"]
     row["approval_rate"] = approved / transactions if transactions else None
-    gross = Decimal(row["gross_amount"])
-    row["average_ticket"] = (
-        (gross / approved).quantize(CENT, rounding=ROUND_HALF_EVEN) if approved else None
-    )
+    row["average_ticket"] = average_ticket(row["gross_amount"], approved)
     return row
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from puntored.api.caching import DAILY_CACHE_CONTROL, RenderedBody, conditional_response
+from puntored.api.caching import DAILY_CACHE_CONTROL, RenderedBody, respond
 from puntored.api.dependencies import (
     DateRangeDep,
     ProviderDep,
@@ -42,7 +42,7 @@ PLACE_QUERY = {"min_length": 1, "max_length": 100}
 
 
 @router.get("/daily", response_model=DailyMetrics, summary="Daily metrics, one row per day")
-def daily_metrics(
+async def daily_metrics(
     request: Request,
     provider_id: ProviderDep,
     days: DateRangeDep,
@@ -71,8 +71,7 @@ def daily_metrics(
         )
 
     key = ("daily", provider_id, days, fmt)
-    body = state.responses.get_or_compute(key, build)
-    return conditional_response(request, body, DAILY_CACHE_CONTROL)
+    return await respond(request, build, DAILY_CACHE_CONTROL, cache=state.responses, key=key)
 
 
 @router.get(
@@ -80,7 +79,7 @@ def daily_metrics(
     response_model=ProductDailyMetrics,
     summary="Daily metrics per product, one row per product per day",
 )
-def product_metrics(
+async def product_metrics(
     request: Request,
     provider_id: ProviderDep,
     days: DateRangeDep,
@@ -112,8 +111,7 @@ def product_metrics(
         )
 
     key = ("products", provider_id, days, product_id, fmt)
-    body = state.responses.get_or_compute(key, build)
-    return conditional_response(request, body, DAILY_CACHE_CONTROL)
+    return await respond(request, build, DAILY_CACHE_CONTROL, cache=state.responses, key=key)
 
 
 @router.get(
@@ -121,7 +119,7 @@ def product_metrics(
     response_model=ClientMetrics,
     summary="Totals per point of sale over the range, paginated and sortable",
 )
-def client_metrics(
+async def client_metrics(
     request: Request,
     provider_id: ProviderDep,
     days: DateRangeDep,
@@ -181,5 +179,4 @@ def client_metrics(
         )
 
     key = ("clients", query, days.default_note, limit, offset, fmt)
-    body = state.responses.get_or_compute(key, build)
-    return conditional_response(request, body, DAILY_CACHE_CONTROL)
+    return await respond(request, build, DAILY_CACHE_CONTROL, cache=state.responses, key=key)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from puntored.api.caching import LIVE_CACHE_CONTROL, conditional_response
+from puntored.api.caching import LIVE_CACHE_CONTROL, RenderedBody, respond
 from puntored.api.dependencies import ProviderDep, SessionDep, reading, reject_unknown_query_params
 from puntored.api.formats import FormatDep, item_columns, render_csv, render_json
 from puntored.api.queries.realtime import late_totals, product_windows, provider_windows
@@ -40,7 +40,7 @@ def _period(minutes: int) -> tuple[datetime, datetime]:
 
 
 @router.get("", response_model=RealtimeWindows, summary="Per-minute windows of the provider")
-def realtime(
+async def realtime(
     request: Request,
     provider_id: ProviderDep,
     fmt: FormatDep,
@@ -49,16 +49,17 @@ def realtime(
 ) -> Response:
     """Event-time 1-minute windows that started in the last `minutes`, oldest first, plus the
     count of late events (arrived after their window closed) in the same period."""
-    since, until = _period(minutes)
-    with reading(session):
-        rows = provider_windows(session, provider_id, since)
-        late_events, late_amount = late_totals(session, provider_id, since)
-    items = [RealtimeMeasures.model_validate(row) for row in rows]
-    if fmt == "csv":
-        columns = item_columns(RealtimeMeasures, ["window_start", "window_end"])
-        body = render_csv(items, columns, f"{provider_id}-realtime.csv", {})
-    else:
-        body = render_json(
+
+    def build() -> RenderedBody:
+        since, until = _period(minutes)
+        with reading(session):
+            rows = provider_windows(session, provider_id, since)
+            late_events, late_amount = late_totals(session, provider_id, since)
+        items = [RealtimeMeasures.model_validate(row) for row in rows]
+        if fmt == "csv":
+            columns = item_columns(RealtimeMeasures, ["window_start", "window_end"])
+            return render_csv(items, columns, f"{provider_id}-realtime.csv", {})
+        return render_json(
             RealtimeWindows(
                 provider_id=provider_id,
                 minutes=minutes,
@@ -69,7 +70,8 @@ def realtime(
                 items=items,
             )
         )
-    return conditional_response(request, body, LIVE_CACHE_CONTROL)
+
+    return await respond(request, build, LIVE_CACHE_CONTROL)
 
 
 @router.get(
@@ -77,7 +79,7 @@ def realtime(
     response_model=RealtimeProductWindows,
     summary="Per-minute windows per product",
 )
-def realtime_products(
+async def realtime_products(
     request: Request,
     provider_id: ProviderDep,
     fmt: FormatDep,
@@ -93,15 +95,18 @@ def realtime_products(
     ] = None,
 ) -> Response:
     """Event-time 1-minute windows per product, oldest first."""
-    since, until = _period(minutes)
-    with reading(session):
-        rows = product_windows(session, provider_id, since, product_id)
-    items = [RealtimeProductWindow.model_validate(row) for row in rows]
-    if fmt == "csv":
-        columns = item_columns(RealtimeProductWindow, ["window_start", "window_end", "product_id"])
-        body = render_csv(items, columns, f"{provider_id}-realtime-products.csv", {})
-    else:
-        body = render_json(
+
+    def build() -> RenderedBody:
+        since, until = _period(minutes)
+        with reading(session):
+            rows = product_windows(session, provider_id, since, product_id)
+        items = [RealtimeProductWindow.model_validate(row) for row in rows]
+        if fmt == "csv":
+            columns = item_columns(
+                RealtimeProductWindow, ["window_start", "window_end", "product_id"]
+            )
+            return render_csv(items, columns, f"{provider_id}-realtime-products.csv", {})
+        return render_json(
             RealtimeProductWindows(
                 provider_id=provider_id,
                 minutes=minutes,
@@ -111,4 +116,5 @@ def realtime_products(
                 items=items,
             )
         )
-    return conditional_response(request, body, LIVE_CACHE_CONTROL)
+
+    return await respond(request, build, LIVE_CACHE_CONTROL)

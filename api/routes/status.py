@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from puntored.api.caching import LIVE_CACHE_CONTROL, conditional_response
+from puntored.api.caching import LIVE_CACHE_CONTROL, RenderedBody, respond
 from puntored.api.dependencies import ProviderDep, SessionDep, reading, reject_unknown_query_params
 from puntored.api.formats import render_json
 from puntored.api.queries.alerts import provider_alerts
@@ -25,7 +25,7 @@ router = APIRouter(
 
 
 @router.get("/alerts", response_model=Alerts, tags=["alerts"], summary="Alerts, newest first")
-def alerts(
+async def alerts(
     request: Request,
     provider_id: ProviderDep,
     session: SessionDep,
@@ -37,11 +37,14 @@ def alerts(
 ) -> Response:
     """Alerts the realtime processor opened for this provider: approval-rate drops, volume far
     below the usual level for the minute of the week, failure spikes."""
-    with reading(session):
-        rows = provider_alerts(session, provider_id, status, limit)
-        items = [AlertOut.model_validate(row) for row in rows]
-    body = render_json(Alerts(provider_id=provider_id, status=status, items=items))
-    return conditional_response(request, body, LIVE_CACHE_CONTROL)
+
+    def build() -> RenderedBody:
+        with reading(session):
+            rows = provider_alerts(session, provider_id, status, limit)
+            items = [AlertOut.model_validate(row) for row in rows]
+        return render_json(Alerts(provider_id=provider_id, status=status, items=items))
+
+    return await respond(request, build, LIVE_CACHE_CONTROL)
 
 
 @router.get(
@@ -50,10 +53,13 @@ def alerts(
     tags=["freshness"],
     summary="How current the numbers are",
 )
-def freshness(request: Request, provider_id: ProviderDep, session: SessionDep) -> Response:
+async def freshness(request: Request, provider_id: ProviderDep, session: SessionDep) -> Response:
     """Last day landed and transformed by the batch pipeline, last day synced into the serving
     database, latest day with daily metrics for this provider, and the latest realtime window
     with its lag behind now."""
-    with reading(session):
-        body = render_json(provider_freshness(session, provider_id, datetime.now(UTC)))
-    return conditional_response(request, body, LIVE_CACHE_CONTROL)
+
+    def build() -> RenderedBody:
+        with reading(session):
+            return render_json(provider_freshness(session, provider_id, datetime.now(UTC)))
+
+    return await respond(request, build, LIVE_CACHE_CONTROL)

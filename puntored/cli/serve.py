@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from puntored.api.server import run_server
+from puntored.database.migrate import current_revision, head_revision
+from puntored.errors import PuntoredError, describe
 from puntored.settings import get_settings
 
 commands = typer.Typer()
@@ -19,5 +22,16 @@ def serve(
     ),
 ) -> None:
     """Serve the provider REST API (docs at /docs and /redoc, offline)."""
-    get_settings()  # bad settings: one line per problem here, not a traceback in a worker
-    run_server(host=host, port=port, workers=workers)
+    settings = get_settings()  # bad settings: one line per problem here, not a traceback
+    try:
+        at, head = current_revision(settings.serving_database_url), head_revision()
+    except SQLAlchemyError as error:
+        raise PuntoredError(f"the serving database is unreachable: {describe(error)}") from None
+    if at != head:
+        raise PuntoredError(
+            f"the serving database is at schema revision {at or 'none (empty)'}, not {head}: "
+            "run `puntored db upgrade` first"
+        )
+    run_server(
+        host=host, port=port, workers=workers, max_header_bytes=settings.api_max_header_bytes
+    )

@@ -19,7 +19,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, **{"pool_pre_ping": True, **kwargs})
 
 
 def _create_sqlite_folder(url: str) -> None:

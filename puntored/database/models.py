@@ -83,14 +83,32 @@ class ProviderProductDailyMetrics(DailyMeasures, Base):
     __table_args__ = (Index(None, "provider_id", "dt"),)
 
 
+CLIENT_RANGE_COVERED = (
+    "client_id",
+    "transactions",
+    "approved",
+    "rejected",
+    "failed",
+    "reversed",
+    "gross_amount",
+    "reversed_amount",
+    "net_amount",
+    "commission",
+)
+
+
 class ProviderClientDailyMetrics(DailyMeasures, Base):
     """One row per provider, point of sale and day (mirror of fct_provider_client_daily)."""
 
     __tablename__ = "provider_client_daily_metrics"
     provider_id: Mapped[str] = mapped_column(ID, primary_key=True, sort_order=0)
     client_id: Mapped[str] = mapped_column(ID, primary_key=True, sort_order=1)
-    # The primary key (provider_id, client_id, dt) serves provider + client look-ups.
-    __table_args__ = (Index(None, "provider_id", "dt"),)
+    # The primary key (provider_id, client_id, dt) serves provider + client look-ups; the
+    # (provider_id, dt) index carries the summed measures so a range total is an index-only
+    # scan on PostgreSQL (migration 0006).
+    __table_args__ = (
+        Index(None, "provider_id", "dt", postgresql_include=list(CLIENT_RANGE_COVERED)),
+    )
 
 
 class Provider(Base):

@@ -16,7 +16,7 @@ from puntored.api.portal.charts import Chart, Point, bar_chart, line_chart
     ("amount", "text"),
     [
         (Decimal("1234567.89"), "$ 1.234.567,89"),
-        (Decimal("1234567.885"), "$ 1.234.567,88"),  # half-even, like the API's money
+        (Decimal("1234567.885"), "$ 1.234.567,89"),  # half away from zero: the one money rule
         (Decimal("0"), "$ 0,00"),
         (Decimal("999.5"), "$ 999,50"),
         (Decimal("-1234"), "-$ 1.234,00"),

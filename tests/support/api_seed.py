@@ -265,7 +265,12 @@ def create_keys(url: str) -> dict[str, str]:
 
 
 def build_env(
-    database_url: str, data_dir: Path, *, rate: float = 10_000.0, burst: int = 10_000
+    database_url: str,
+    data_dir: Path,
+    *,
+    rate: float = 10_000.0,
+    burst: int = 10_000,
+    **settings_overrides: object,
 ) -> Iterator[ApiEnv]:
     upgrade(database_url)
     now = datetime.now(UTC)
@@ -276,6 +281,7 @@ def build_env(
         database_url=database_url,
         api_rate_limit_per_second=rate,
         api_rate_limit_burst=burst,
+        **settings_overrides,  # type: ignore[arg-type]
     )
     with TestClient(create_app(settings)) as client:
         yield ApiEnv(client=client, url=database_url, settings=settings, keys=keys, now=now)
