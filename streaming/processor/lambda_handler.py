@@ -3,7 +3,9 @@
 Each Kinesis record's ``data`` is base64 of one JSON window result. Records at or before the
 sequence number already recorded for their shard (in ``pipeline_status``) are skipped, so a
 retried batch does not add late events twice; window rows are upserts anyway. The database URL
-comes from the application settings (PUNTORED_DATABASE_URL).
+comes from the application settings (PUNTORED_DATABASE_URL); the windows go to the realtime
+store they choose (PUNTORED_REALTIME_STORE: DynamoDB in AWS), and alerts opened or resolved are
+delivered to the provider's webhooks and the SNS topic (PUNTORED_ALERTS_TOPIC_ARN).
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from typing import Any
 
 import structlog
 
-from puntored.database.engine import make_engine
+from puntored.database.engine import make_engine, transaction
+from puntored.database.store_selection import open_realtime_store
 from puntored.settings import Settings
+from puntored.streaming.processor.alerts import AlertRules
+from puntored.streaming.processor.delivery import AlertDelivery
 from puntored.streaming.processor.records import Record, RecordError, parse_line
-from puntored.streaming.processor.store import Positions, apply_batch
+from puntored.streaming.processor.store import Positions, apply_batch, load_positions
 
 log = structlog.get_logger("puntored.stream.lambda")
 POSITIONS_KEY = "kinesis"
@@ -62,16 +67,20 @@ def decode_kinesis_event(
 
 
 def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    from puntored.database.engine import transaction
-    from puntored.streaming.processor.store import load_positions
-
     engine = make_engine(settings.serving_database_url)
     try:
         with transaction(engine) as session:
             stored = load_positions(session).get(POSITIONS_KEY) or {}
         already = {shard: int(seq) for shard, seq in stored.items()}
         records, latest, bad = decode_kinesis_event(event, already)
-        result = apply_batch(engine, records, _advance(latest))
+        result = apply_batch(
+            engine,
+            records,
+            _advance(latest),
+            AlertRules.from_settings(settings),
+            store_for=lambda session: open_realtime_store(settings, session),
+            deliver=AlertDelivery(settings),
+        )
     finally:
         engine.dispose()
     return {
