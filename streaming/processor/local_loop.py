@@ -7,13 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import structlog
 from sqlalchemy import Engine
 
 from puntored.database.engine import transaction
 from puntored.database.realtime_store import SqlRealtimeStore
+from puntored.database.store_selection import open_realtime_store
+from puntored.settings import Settings
 from puntored.streaming.processor.alerts import AlertRules
+from puntored.streaming.processor.delivery import AlertDelivery
 from puntored.streaming.processor.records import Record, RecordError, parse_line, sale_event
 from puntored.streaming.processor.sink_files import (
     POSITIONS_KEY,
@@ -166,3 +170,17 @@ def process_events_once(
             totals.alerts_opened += result.alerts_opened
             read += 1
     return read
+
+
+def processor_wiring(settings: Settings, events_dir: Path | None = None) -> dict[str, Any]:
+    """What the settings ask of the local loop, as ``process_sink_once`` keyword arguments:
+    the alert thresholds, the realtime store, webhook/SNS delivery and (with ``events_dir``)
+    the per-event rules over the raw event files. For the runner: ``process_sink_once(engine,
+    paths.windows, totals, **processor_wiring(settings, paths.events))``.
+    """
+    return {
+        "rules": AlertRules.from_settings(settings),
+        "store_for": lambda session: open_realtime_store(settings, session),
+        "deliver": AlertDelivery(settings),
+        "events_dir": events_dir,
+    }

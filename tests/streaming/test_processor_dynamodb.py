@@ -20,8 +20,13 @@ from puntored.database.models import Alert, RealtimeProviderMinute
 from puntored.database.realtime_store import WindowRow
 from puntored.database.store_selection import open_realtime_store
 from puntored.settings import Settings
-from puntored.streaming.processor.local_loop import ProcessorTotals, process_sink_once
-from tests.streaming.test_processor import late, window, write_part
+from puntored.streaming.processor.lambda_handler import handle
+from puntored.streaming.processor.local_loop import (
+    ProcessorTotals,
+    process_sink_once,
+    processor_wiring,
+)
+from tests.streaming.test_processor import kinesis_event, late, window, write_part
 from tests.support.api_seed import create_keys
 
 pytestmark = pytest.mark.aws
@@ -35,6 +40,42 @@ def dynamo_settings(aws_settings: Settings, postgres_url: str) -> Settings:
     return aws_settings.model_copy(
         update={"database_url": postgres_url, "realtime_store": "dynamodb", "realtime_table": table}
     )
+
+
+def test_lambda_handler_writes_to_dynamodb(dynamo_settings: Settings) -> None:
+    event = kinesis_event([window(0), window(1), late(0, "tx-1")], first_sequence=100)
+    first = handle(event, dynamo_settings)
+    assert (first["windows"], first["late_events"], first["skipped"]) == (2, 1, False)
+    assert handle(event, dynamo_settings)["skipped"] is True  # a retried batch
+    engine = make_engine(dynamo_settings.serving_database_url)
+    with transaction(engine) as session:
+        store = open_realtime_store(dynamo_settings, session)
+        since = datetime(2026, 11, 2, tzinfo=UTC)
+        assert [w["transactions"] for w in store.provider_windows("claro", since)] == [100, 100]
+        assert store.late_totals("claro", since) == (1, Decimal("5000.00"))
+    engine.dispose()
+
+
+def test_the_wiring_from_settings_runs_the_loop_on_dynamodb(
+    dynamo_settings: Settings, tmp_path: Path
+) -> None:
+    sink, events = tmp_path / "sink", tmp_path / "events"
+    write_part(sink, 0, [window(m) for m in range(2)])
+    events.mkdir()
+    sale = (
+        '{"transaction_id": "tx-big", "event_type": "sale", "provider_id": "claro", '
+        '"product_id": "claro_topup", "amount": 4000000, "event_at": "2026-11-02T13:00:05Z"}'
+    )
+    (events / "events-000000.jsonl").write_text(sale + "\n")
+    engine = make_engine(dynamo_settings.serving_database_url)
+    wiring = processor_wiring(dynamo_settings, events)
+    assert process_sink_once(engine, sink, ProcessorTotals(), **wiring) == 2  # 1 events file
+    with transaction(engine) as session:
+        types = {a.alert_type for a in session.scalars(select(Alert))}
+        assert "high_value_transaction" in types
+        store = open_realtime_store(dynamo_settings, session)
+        assert len(store.provider_windows("claro", datetime(2026, 11, 2, tzinfo=UTC))) == 2
+    engine.dispose()
 
 
 def test_processor_writes_windows_and_opens_alerts_on_dynamodb(
