@@ -17,7 +17,7 @@ from puntored.api.guards import RequestGuards
 from puntored.api.observability import ApiMetrics, MetricsMiddleware
 from puntored.api.portal import mount_portal
 from puntored.api.ratelimit import TokenBucketLimiter
-from puntored.api.routes import docs, metrics, ops, realtime, reports, status
+from puntored.api.routes import docs, metrics, ops, realtime, reconciliation, reports, status
 from puntored.api.state import ApiState
 from puntored.database.engine import make_engine, session_factory
 from puntored.database.migrate import alembic_config
@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.api = state
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
-    for module in (metrics, realtime, status, reports, ops):
+    for module in (metrics, realtime, reconciliation, status, reports, ops):
         app.include_router(module.router)
     docs.mount_docs(app)
     mount_portal(app)

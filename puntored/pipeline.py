@@ -25,6 +25,7 @@ from puntored.errors import PuntoredError, describe
 from puntored.generator import GenerateOptions, StreamOptions, generate_landing, generate_stream
 from puntored.glue.landing.local import run_landing
 from puntored.glue.landing.submit import run_glue_landing
+from puntored.serving.reconcile import DayReconciliation, run_reconcile
 from puntored.serving.reports import run_reports
 from puntored.serving.sync import run_sync
 from puntored.settings import Settings
@@ -32,6 +33,7 @@ from puntored.storage import AwsConfig, Storage
 from puntored.streaming.runner import run_stream
 from puntored.transform.dbt_runner import run_transform
 
+RECONCILE_LOOKBACK_DAYS = 5  # dbt's late-data lookback: those marts may have just changed
 PIPELINE_METRICS_NAMESPACE = "PuntoRed/Pipeline"  # the batch alarms' namespace (infra/)
 FRESHNESS_LAG_WITHOUT_DATA = 10_000.0  # hours: no served data at all is as stale as it gets
 
@@ -191,14 +193,45 @@ def freshness(settings: Settings, day: date) -> str:
     return measured.summary()
 
 
+class UnexplainedDifference(PuntoredError):
+    """Realtime and batch differ by more than the known causes account for."""
+
+
+def check_reconciliation(result: DayReconciliation) -> None:
+    bad = result.unexplained_rows
+    if bad:
+        names = ", ".join(f"{r.provider_id}/{r.product_id}" for r in bad[:5])
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise UnexplainedDifference(
+            f"{result.day}: unexplained realtime/batch difference for {names}{more}"
+        )
+
+
+def reconcile(settings: Settings, day: date) -> str:
+    """Batch vs realtime for ``day`` and the lookback days before it (their marts may have
+    changed with late data), stored for the API; fails on an unexplained difference."""
+    days = [day - timedelta(days=n) for n in range(RECONCILE_LOOKBACK_DAYS, -1, -1)]
+    results = [run_reconcile(settings, each) for each in days]
+    for result in results:
+        check_reconciliation(result)
+    rows = [row for result in results for row in result.rows]
+    explained = sum(row.status == "explained" for row in rows)
+    return (
+        f"{len(days)} days {days[0]}..{day}: {len(rows)} provider/product days, "
+        f"{explained} differing (all explained)"
+    )
+
+
 def daily_stages(settings: Settings, day: date) -> list[Stage]:
-    """The batch day: land the files that arrived on ``day``, rebuild, sync, report."""
+    """The batch day: land the files that arrived on ``day``, rebuild, sync, report, reconcile
+    with realtime (the day the sync just made current), check freshness."""
     return [
         Stage("migrate", lambda: migrate(settings)),
         Stage("land", lambda: land(settings, day, day)),
         Stage("transform", lambda: transform(settings)),
         Stage("sync", lambda: sync(settings)),
         Stage("reports", lambda: reports(settings, [day])),
+        Stage("reconcile", lambda: reconcile(settings, day)),
         Stage("freshness", lambda: freshness(settings, day)),
     ]
 

@@ -90,6 +90,22 @@ class Settings(BaseSettings):
     flink_python: Path | None = None
     stream_watermark_delay_seconds: int = 5
     stream_checkpoint_interval_seconds: int = 2
+    # where the processor writes the per-minute windows and the API reads them
+    # (docs/decisions/0660-realtime-store-dynamodb-keys.md): the serving database, or DynamoDB
+    realtime_store: Literal["postgres", "dynamodb"] = "postgres"
+    realtime_table: str | None = None  # the DynamoDB table (realtime_store=dynamodb)
+    realtime_ttl_days: int = 35  # DynamoDB items expire after this (the volume baseline: 4 weeks)
+
+    # alerts (streaming/processor): thresholds of the two per-minute/per-event rules added to
+    # the seed's three, and their delivery (webhooks always; SNS in aws mode when set)
+    alert_volume_spike_ratio: float = 3.0  # above ratio x usual level of that minute
+    alert_volume_spike_per_minute: int | None = None  # or above this many, whatever the usual
+    alert_high_value_cop: dict[str, float] = {}  # product_id -> amount (COP); JSON
+    alert_high_value_default_cop: float = 1_000_000.0  # products not in the map
+    alerts_topic_arn: str | None = None  # SNS topic of business alerts (aws mode)
+    webhook_timeout_seconds: float = 5.0
+    webhook_retry_attempts: int = 4  # tries per delivery (exponential backoff between)
+    webhook_retry_wait_s: float = 0.5  # first backoff; doubles, max 30 s
 
     # provider API (api/): per-key token bucket and the in-process cache of hot queries
     api_rate_limit_per_second: float = 20.0
@@ -133,6 +149,28 @@ class Settings(BaseSettings):
         if value <= 0:
             raise ValueError("must be a positive number of seconds")
         return value
+
+    @field_validator("realtime_ttl_days", "webhook_retry_attempts")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("alerts_topic_arn")
+    @classmethod
+    def _topic_is_an_arn(cls, value: str | None) -> str | None:
+        if value and not value.startswith("arn:"):
+            raise ValueError("must be an SNS topic ARN (arn:aws:sns:…)")
+        return value or None
+
+    @model_validator(mode="after")
+    def _dynamodb_needs_a_table(self) -> Settings:
+        if self.realtime_store == "dynamodb" and not self.realtime_table:
+            raise ValueError(
+                "PUNTORED_REALTIME_TABLE is required when PUNTORED_REALTIME_STORE=dynamodb"
+            )
+        return self
 
     @field_validator("data_dir")
     @classmethod

@@ -31,11 +31,16 @@ MEASURES = (
 )
 
 
-def _with_rate(row: RowMapping) -> dict[str, Any]:
+def _with_rate(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     values = dict(row)
     transactions = values["transactions"]
     values["approval_rate"] = values["approved"] / transactions if transactions else None
     return values
+
+
+def with_rates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows from the realtime store (either one) with their approval rate."""
+    return [_with_rate(row) for row in rows]
 
 
 def provider_windows_statement(provider_id: str, since: datetime) -> Select[Any]:

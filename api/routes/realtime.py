@@ -9,9 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from puntored.api.caching import LIVE_CACHE_CONTROL, RenderedBody, respond
-from puntored.api.dependencies import ProviderDep, SessionDep, reading, reject_unknown_query_params
+from puntored.api.dependencies import (
+    ProviderDep,
+    SessionDep,
+    StateDep,
+    reading,
+    reject_unknown_query_params,
+)
 from puntored.api.formats import FormatDep, item_columns, render_csv, render_json
-from puntored.api.queries.realtime import late_totals, product_windows, provider_windows
+from puntored.api.queries.realtime import with_rates
 from puntored.api.routes.openapi import AUTHENTICATED_PROBLEMS, CSV_ALTERNATIVE
 from puntored.api.schemas import (
     RealtimeMeasures,
@@ -19,6 +25,7 @@ from puntored.api.schemas import (
     RealtimeProductWindows,
     RealtimeWindows,
 )
+from puntored.database.store_selection import open_realtime_store
 
 router = APIRouter(
     prefix="/v1/providers/{provider_id}/realtime",
@@ -45,6 +52,7 @@ async def realtime(
     provider_id: ProviderDep,
     fmt: FormatDep,
     session: SessionDep,
+    state: StateDep,
     minutes: MinutesQuery = 60,
 ) -> Response:
     """Event-time 1-minute windows that started in the last `minutes`, oldest first, plus the
@@ -53,8 +61,9 @@ async def realtime(
     def build() -> RenderedBody:
         since, until = _period(minutes)
         with reading(session):
-            rows = provider_windows(session, provider_id, since)
-            late_events, late_amount = late_totals(session, provider_id, since)
+            store = open_realtime_store(state.settings, session)
+            rows = with_rates(store.provider_windows(provider_id, since))
+            late_events, late_amount = store.late_totals(provider_id, since)
         items = [RealtimeMeasures.model_validate(row) for row in rows]
         if fmt == "csv":
             columns = item_columns(RealtimeMeasures, ["window_start", "window_end"])
@@ -84,6 +93,7 @@ async def realtime_products(
     provider_id: ProviderDep,
     fmt: FormatDep,
     session: SessionDep,
+    state: StateDep,
     minutes: MinutesQuery = 60,
     product_id: Annotated[
         str | None,
@@ -99,7 +109,8 @@ async def realtime_products(
     def build() -> RenderedBody:
         since, until = _period(minutes)
         with reading(session):
-            rows = product_windows(session, provider_id, since, product_id)
+            store = open_realtime_store(state.settings, session)
+            rows = with_rates(store.product_windows(provider_id, since, product_id))
         items = [RealtimeProductWindow.model_validate(row) for row in rows]
         if fmt == "csv":
             columns = item_columns(

@@ -14,12 +14,14 @@ from puntored.cli import (
     generate,
     keys,
     land,
+    reconcile,
     reports,
     screenshots,
     serve,
     stream,
     sync,
     transform,
+    webhooks,
 )
 from puntored.errors import PuntoredError, describe
 from puntored.logging_setup import configure_logging
@@ -38,6 +40,7 @@ for stage in (
     transform,
     sync,
     reports,
+    reconcile,
     freshness,
     daily,
     stream,
@@ -48,6 +51,7 @@ for stage in (
     app.add_typer(stage.commands)
 app.add_typer(db.commands, name="db")
 app.add_typer(keys.commands, name="keys")
+app.add_typer(webhooks.commands, name="webhooks")
 
 
 @app.callback()

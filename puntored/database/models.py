@@ -209,7 +209,84 @@ class Alert(Base):
     last_window_start: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
     message: Mapped[str] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    __table_args__ = (Index(None, "provider_id", "status", "opened_at"),)
+    # high_value_transaction alerts: the one event they are about (null for window alerts);
+    # unique per provider and type, so a re-read event opens nothing twice.
+    transaction_id: Mapped[str | None] = mapped_column(ID)
+    __table_args__ = (
+        Index(None, "provider_id", "status", "opened_at"),
+        Index(None, "provider_id", "alert_type", "transaction_id", unique=True),
+    )
+
+
+class RealtimeLateTransaction(Base):
+    """One row per late event (beyond the allowed lateness), by transaction: what the
+    reconciliation looks up in the lake to explain the realtime shortfall by cause."""
+
+    __tablename__ = "realtime_late_transactions"
+    provider_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    transaction_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    product_id: Mapped[str | None] = mapped_column(ID)
+    window_start: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    updated_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
+    __table_args__ = (Index(None, "window_start"),)
+
+
+class Reconciliation(Base):
+    """Batch vs realtime for one closed day, per provider and product (puntored reconcile).
+
+    ``explained`` maps each cause (late_beyond_lateness, quarantined_in_batch, ...) to the
+    measures it accounts for; ``unexplained_*`` is realtime - batch - sum of the causes."""
+
+    __tablename__ = "reconciliation"
+    provider_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    product_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    dt: Mapped[date] = mapped_column(Date, primary_key=True)
+    batch_transactions: Mapped[int] = mapped_column(BigInteger)
+    realtime_transactions: Mapped[int] = mapped_column(BigInteger)
+    batch_approved: Mapped[int] = mapped_column(BigInteger)
+    realtime_approved: Mapped[int] = mapped_column(BigInteger)
+    batch_gross_amount: Mapped[Decimal] = mapped_column(MONEY)
+    realtime_gross_amount: Mapped[Decimal] = mapped_column(MONEY)
+    batch_net_amount: Mapped[Decimal] = mapped_column(MONEY)
+    realtime_net_amount: Mapped[Decimal] = mapped_column(MONEY)
+    explained: Mapped[dict[str, Any]] = mapped_column(JSON)
+    unexplained_transactions: Mapped[int] = mapped_column(BigInteger)
+    unexplained_approved: Mapped[int] = mapped_column(BigInteger)
+    unexplained_gross_amount: Mapped[Decimal] = mapped_column(MONEY)
+    unexplained_net_amount: Mapped[Decimal] = mapped_column(MONEY)
+    status: Mapped[str] = mapped_column(String(16))  # matched | explained | unexplained
+    reconciled_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
+    __table_args__ = (Index(None, "provider_id", "dt"),)
+
+
+class Webhook(Base):
+    """A provider's HTTPS endpoint for alerts; bodies are signed with its own secret."""
+
+    __tablename__ = "webhooks"
+    webhook_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider_id: Mapped[str] = mapped_column(ID, index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
+    removed_at: Mapped[datetime | None] = mapped_column(UTC_TIMESTAMP)
+
+
+class WebhookDelivery(Base):
+    """One alert event sent to one webhook: attempts, outcome, last HTTP status or error."""
+
+    __tablename__ = "webhook_deliveries"
+    delivery_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[int] = mapped_column(Integer, index=True)
+    alert_id: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(16))  # opened | resolved
+    status: Mapped[str] = mapped_column(String(16))  # delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(80))
+    delivered_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
+    __table_args__ = (Index(None, "webhook_id", "alert_id", "event", unique=True),)
 
 
 # --- access and bookkeeping ----------------------------------------------------------------

@@ -8,6 +8,7 @@ delivering the same windows again opens nothing twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,58 +16,35 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from puntored.database.engine import as_utc
-from puntored.database.models import Alert, RealtimeProviderMinute, RealtimeProviderProductMinute
+from puntored.database.models import Alert
+from puntored.database.realtime_store import RealtimeStore
 from puntored.streaming.processor.alerts import (
     APPROVAL_RATE_DROP,
     FAILURE_SPIKE,
+    HIGH_VALUE_TRANSACTION,
     VOLUME_DROP,
+    VOLUME_SPIKE,
     Action,
     AlertRules,
-    WindowCounts,
     approval_breached,
     decide,
     failure_breached,
+    high_value,
     severity,
     volume_breached,
+    volume_spiked,
 )
 from puntored.streaming.processor.baseline import reference_minutes, volume_baseline
-from puntored.streaming.processor.records import WindowResult
+from puntored.streaming.processor.records import SaleEvent, WindowResult
 
 MINUTE = timedelta(minutes=1)
 Key = tuple[str, str | None]
 
 
-def _recent_counts(
-    session: Session, key: Key, start: datetime, end: datetime
-) -> dict[datetime, WindowCounts]:
-    provider_id, product_id = key
-    if product_id is None:
-        model: Any = RealtimeProviderMinute
-        query = select(model).where(model.provider_id == provider_id)
-    else:
-        model = RealtimeProviderProductMinute
-        query = select(model).where(
-            model.provider_id == provider_id, model.product_id == product_id
-        )
-    rows: Sequence[Any] = session.scalars(
-        query.where(model.window_start >= start, model.window_start <= end)
-    ).all()
-    return {
-        as_utc(r.window_start): WindowCounts(r.transactions, r.approved, r.failed) for r in rows
-    }
-
-
-def _volume_history(session: Session, provider_id: str, window: datetime) -> dict[datetime, int]:
-    minutes = reference_minutes(window)
-    if not minutes:
-        return {}
-    rows = session.execute(
-        select(RealtimeProviderMinute.window_start, RealtimeProviderMinute.transactions).where(
-            RealtimeProviderMinute.provider_id == provider_id,
-            RealtimeProviderMinute.window_start.in_(minutes),
-        )
-    ).all()
-    return {as_utc(start): transactions for start, transactions in rows}
+def _volume_history(
+    store: RealtimeStore, provider_id: str, window: datetime
+) -> dict[datetime, int]:
+    return store.provider_volumes(provider_id, reference_minutes(window))
 
 
 def _latest_alert(session: Session, key: Key, alert_type: str) -> Alert | None:
@@ -85,15 +63,15 @@ def _latest_alert(session: Session, key: Key, alert_type: str) -> Alert | None:
 def _alert_types(key: Key) -> tuple[str, ...]:
     # Volume is judged per provider; per-product minutes are too sparse for a baseline.
     if key[1] is None:
-        return (APPROVAL_RATE_DROP, VOLUME_DROP, FAILURE_SPIKE)
+        return (APPROVAL_RATE_DROP, VOLUME_DROP, FAILURE_SPIKE, VOLUME_SPIKE)
     return (APPROVAL_RATE_DROP, FAILURE_SPIKE)
 
 
 def _verdicts(
-    session: Session, key: Key, alert_type: str, window: datetime, rules: AlertRules, n: int
+    store: RealtimeStore, key: Key, alert_type: str, window: datetime, rules: AlertRules, n: int
 ) -> tuple[list[bool | None], dict[str, Any]]:
     first = window - (n - 1) * MINUTE
-    counts = _recent_counts(session, key, first, window)
+    counts = store.window_counts(key[0], key[1], first, window)
     minutes = [first + i * MINUTE for i in range(n)]
     latest = counts.get(window)
     details: dict[str, Any] = {"window_start": window.isoformat()}
@@ -108,14 +86,19 @@ def _verdicts(
         details["threshold"] = rules.failure_rate_threshold
         return [failure_breached(counts.get(m), rules) for m in minutes], details
     verdicts: list[bool | None] = []
+    rule = volume_spiked if alert_type == VOLUME_SPIKE else volume_breached
     for minute in minutes:
-        baseline = volume_baseline(minute, _volume_history(session, key[0], minute))
+        baseline = volume_baseline(minute, _volume_history(store, key[0], minute))
         # A minute with no window row is unknown here (the pipeline may have just started);
         # a provider that goes fully silent emits no windows and is not judged (documented).
         observed = counts[minute].transactions if minute in counts else None
-        verdicts.append(None if observed is None else volume_breached(observed, baseline, rules))
+        verdicts.append(None if observed is None else rule(observed, baseline, rules))
         details.update(transactions=observed, baseline=baseline)
-    details["threshold_ratio"] = rules.volume_ratio_threshold
+    if alert_type == VOLUME_SPIKE:
+        details["threshold_ratio"] = rules.volume_spike_ratio
+        details["threshold_per_minute"] = rules.volume_spike_per_minute
+    else:
+        details["threshold_ratio"] = rules.volume_ratio_threshold
     return verdicts, details
 
 
@@ -125,6 +108,11 @@ def _message(key: Key, alert_type: str, details: dict[str, Any]) -> str:
         return f"{scope}: approval rate {details.get('approval_rate')} below threshold"
     if alert_type == FAILURE_SPIKE:
         return f"{scope}: failure rate {details.get('failure_rate')} above threshold"
+    if alert_type == VOLUME_SPIKE:
+        return (
+            f"{scope}: {details.get('transactions')} transactions/min, far above usual "
+            f"{details.get('baseline')}"
+        )
     return (
         f"{scope}: {details.get('transactions')} transactions/min vs usual "
         f"{details.get('baseline')}"
@@ -137,19 +125,28 @@ def _severity(alert_type: str, details: dict[str, Any], rules: AlertRules) -> st
     if alert_type == FAILURE_SPIKE:
         return severity(alert_type, details.get("failure_rate", 0.0), details["threshold"])
     baseline = details.get("baseline") or 1.0
-    ratio = details.get("transactions", 0) / baseline
+    ratio = (details.get("transactions") or 0) / baseline
+    if alert_type == VOLUME_SPIKE:
+        return severity(alert_type, ratio, rules.volume_spike_ratio)
     return severity(alert_type, ratio, rules.volume_ratio_threshold)
 
 
 def _evaluate_one(
-    session: Session, key: Key, alert_type: str, window: datetime, rules: AlertRules, now: datetime
+    session: Session,
+    store: RealtimeStore,
+    key: Key,
+    alert_type: str,
+    window: datetime,
+    rules: AlertRules,
+    now: datetime,
+    changed: list[tuple[int, str]],
 ) -> Action:
     latest = _latest_alert(session, key, alert_type)
     if latest is not None and as_utc(latest.last_window_start) >= window:
         return Action.NONE  # already decided (a re-delivered or older window)
     is_open = latest is not None and latest.status == "open"
     n = max(rules.windows_to_open(alert_type), rules.resolve_after)
-    verdicts, details = _verdicts(session, key, alert_type, window, rules, n)
+    verdicts, details = _verdicts(store, key, alert_type, window, rules, n)
     action = decide(is_open, verdicts, rules.windows_to_open(alert_type), rules.resolve_after)
     if action is Action.OPEN:
         first = window - (rules.windows_to_open(alert_type) - 1) * MINUTE
@@ -168,25 +165,130 @@ def _evaluate_one(
             )
         )
         session.flush()
+        changed.append((latest_id(session, key, alert_type), "opened"))
     elif is_open and latest is not None:
         latest.last_window_start = window
         if action is Action.RESOLVE:
             latest.status, latest.resolved_at = "resolved", now
+            changed.append((latest.alert_id, "resolved"))
     return action
 
 
+def latest_id(session: Session, key: Key, alert_type: str) -> int:
+    alert = _latest_alert(session, key, alert_type)
+    assert alert is not None
+    return alert.alert_id
+
+
+@dataclass
+class AlertOutcome:
+    opened: int = 0
+    resolved: int = 0
+    changed: list[tuple[int, str]] = field(default_factory=list)  # (alert_id, opened|resolved)
+
+
 def evaluate_alerts(
-    session: Session, windows: Sequence[WindowResult], rules: AlertRules, now: datetime
-) -> tuple[int, int]:
-    """Evaluate every rule for each new window, oldest first. Returns (opened, resolved)."""
+    session: Session,
+    store: RealtimeStore,
+    windows: Sequence[WindowResult],
+    rules: AlertRules,
+    now: datetime,
+    sales: Sequence[SaleEvent] = (),
+) -> AlertOutcome:
+    """Evaluate every window rule for each new window, oldest first, and the per-event rule for
+    each sale. The outcome lists the alerts opened or resolved, for delivery."""
     session.flush()
-    opened = resolved = 0
+    outcome = AlertOutcome()
     for result in sorted(
         windows, key=lambda w: (w.window_start, w.provider_id, w.product_id or "")
     ):
         key = (result.provider_id, result.product_id)
         for alert_type in _alert_types(key):
-            action = _evaluate_one(session, key, alert_type, result.window_start, rules, now)
-            opened += action is Action.OPEN
-            resolved += action is Action.RESOLVE
-    return opened, resolved
+            action = _evaluate_one(
+                session, store, key, alert_type, result.window_start, rules, now, outcome.changed
+            )
+            outcome.opened += action is Action.OPEN
+            outcome.resolved += action is Action.RESOLVE
+    for sale in sales:
+        if _open_high_value(session, sale, rules, now, outcome.changed):
+            outcome.opened += 1
+    outcome.resolved += _resolve_high_value(session, windows, rules, now, outcome.changed)
+    return outcome
+
+
+def _open_high_value(
+    session: Session,
+    sale: SaleEvent,
+    rules: AlertRules,
+    now: datetime,
+    changed: list[tuple[int, str]],
+) -> bool:
+    if not high_value(sale.amount, sale.product_id, rules):
+        return False
+    exists = session.scalar(
+        select(Alert.alert_id).where(
+            Alert.provider_id == sale.provider_id,
+            Alert.alert_type == HIGH_VALUE_TRANSACTION,
+            Alert.transaction_id == sale.transaction_id,
+        )
+    )
+    if exists is not None:
+        return False  # the same event read again
+    threshold = rules.high_value_threshold(sale.product_id)
+    minute = sale.event_at.replace(second=0, microsecond=0)
+    alert = Alert(
+        provider_id=sale.provider_id,
+        product_id=sale.product_id,
+        alert_type=HIGH_VALUE_TRANSACTION,
+        severity=severity(HIGH_VALUE_TRANSACTION, float(sale.amount), float(threshold)),
+        status="open",
+        opened_at=now,
+        first_window_start=minute,
+        last_window_start=minute,
+        message=(
+            f"{sale.provider_id}/{sale.product_id}: transaction {sale.transaction_id} of "
+            f"{sale.amount} COP above {threshold} COP"
+        ),
+        details={
+            "transaction_id": sale.transaction_id,
+            "amount": str(sale.amount),
+            "threshold": str(threshold),
+            "event_at": sale.event_at.isoformat(),
+            "status": sale.status,
+        },
+        transaction_id=sale.transaction_id,
+    )
+    session.add(alert)
+    session.flush()
+    changed.append((alert.alert_id, "opened"))
+    return True
+
+
+def _resolve_high_value(
+    session: Session,
+    windows: Sequence[WindowResult],
+    rules: AlertRules,
+    now: datetime,
+    changed: list[tuple[int, str]],
+) -> int:
+    """A high-value alert is a notice: it resolves once the provider's event time has moved
+    ``high_value_resolve_minutes`` past the transaction's minute."""
+    newest: dict[str, datetime] = {}
+    for window in windows:
+        newest[window.provider_id] = max(newest.get(window.provider_id, window.window_start),
+                                         window.window_start)  # fmt: skip
+    resolved = 0
+    for provider_id, latest in newest.items():
+        horizon = latest - rules.high_value_resolve_minutes * MINUTE
+        for alert in session.scalars(
+            select(Alert).where(
+                Alert.provider_id == provider_id,
+                Alert.alert_type == HIGH_VALUE_TRANSACTION,
+                Alert.status == "open",
+            )
+        ):
+            if as_utc(alert.last_window_start) <= horizon:
+                alert.status, alert.resolved_at = "resolved", now
+                changed.append((alert.alert_id, "resolved"))
+                resolved += 1
+    return resolved

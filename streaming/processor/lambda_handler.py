@@ -20,7 +20,9 @@ in order; each record's ``data`` is base64 of one JSON window result (records.py
 Settings come from the environment. The database is named by ``PUNTORED_DATABASE_URL``, or by
 the RDS secret's ARN (``PUNTORED_DATABASE_SECRET_ARN``), fetched from Secrets Manager once per
 cold start; a connection failure drops the cached secret, so a rotated password is fetched on
-the retry.
+the retry. The windows go to the realtime store the settings choose
+(``PUNTORED_REALTIME_STORE``: DynamoDB in AWS), and alerts opened or resolved are delivered to
+the provider's webhooks and the SNS topic (``PUNTORED_ALERTS_TOPIC_ARN``).
 """
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ from sqlalchemy.exc import OperationalError
 
 from puntored.database.engine import make_engine, transaction
 from puntored.database.secret import with_database_secret
+from puntored.database.store_selection import open_realtime_store
 from puntored.errors import PuntoredError
 from puntored.settings import Settings
+from puntored.streaming.processor.alerts import AlertRules
+from puntored.streaming.processor.delivery import AlertDelivery
 from puntored.streaming.processor.records import Record, RecordError, parse_line
 from puntored.streaming.processor.store import BatchResult, Positions, apply_batch, load_positions
 
@@ -126,12 +131,19 @@ def _advance(batch: DecodedBatch) -> Callable[[Positions], Positions | None]:
     return advance
 
 
-def process(event: dict[str, Any], engine: Engine) -> dict[str, Any]:
+def process(event: dict[str, Any], engine: Engine, settings: Settings) -> dict[str, Any]:
     """Apply one Kinesis batch; the answer carries the partial batch response."""
     with transaction(engine) as session:
         stored = ShardPositions.load(load_positions(session))
     batch = decode_kinesis_event(event, stored)
-    result: BatchResult = apply_batch(engine, batch.records, _advance(batch))
+    result: BatchResult = apply_batch(
+        engine,
+        batch.records,
+        _advance(batch),
+        AlertRules.from_settings(settings),
+        store_for=lambda session: open_realtime_store(settings, session),
+        deliver=AlertDelivery(settings),
+    )
     answer = {
         "records": len(event.get("Records", [])),
         "applied": 0 if result.skipped else len(batch.records),
@@ -149,9 +161,10 @@ def process(event: dict[str, Any], engine: Engine) -> dict[str, Any]:
 
 def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """One batch with its own engine (tests and one-off replays)."""
-    engine = make_engine(with_database_secret(settings).serving_database_url)
+    settings = with_database_secret(settings)
+    engine = make_engine(settings.serving_database_url)
     try:
-        return process(event, engine)
+        return process(event, engine, settings)
     finally:
         engine.dispose()
 
@@ -184,7 +197,8 @@ def forget_cold_start() -> None:
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
-        answer = process(event, _started().engine)
+        started = _started()
+        answer = process(event, started.engine, started.settings)
     except OperationalError:
         forget_cold_start()  # a rotated password or a replaced instance: fetch on the retry
         raise

@@ -11,7 +11,7 @@ from typing import Any
 from puntored.database.engine import as_utc
 
 WINDOW_TYPES = ("provider_minute", "provider_product_minute")
-RECORD_TYPES = (*WINDOW_TYPES, "late_event", "invalid_event")
+RECORD_TYPES = (*WINDOW_TYPES, "late_event", "invalid_event", "high_value_event")
 
 
 class RecordError(ValueError):
@@ -47,6 +47,22 @@ class LateEvent:
     window_start: datetime
     transaction_id: str
     amount: Decimal
+    product_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SaleEvent:
+    """One sale as it happened (per-event rules: the high-value transaction alert).
+
+    From a ``high_value_event`` sink record (docs/streaming.md: what the Flink job is asked to
+    emit) or read by the processor from the raw event files the feeder exposes."""
+
+    provider_id: str
+    product_id: str | None
+    transaction_id: str
+    event_at: datetime
+    amount: Decimal
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +71,7 @@ class InvalidEvent:
     provider_id: str | None
 
 
-Record = WindowResult | LateEvent | InvalidEvent
+Record = WindowResult | LateEvent | InvalidEvent | SaleEvent
 
 
 def _utc(value: str) -> datetime:
@@ -90,12 +106,28 @@ def parse_record(raw: dict[str, Any]) -> Record:
                 window_start=_utc(raw["window_start"]),
                 transaction_id=str(raw["transaction_id"]),
                 amount=Decimal(str(raw["gross_amount"] or 0)),
+                product_id=raw.get("product_id"),
             )
+        if record_type == "high_value_event":
+            return sale_event(raw, amount_field="gross_amount", time_field="window_start")
         if record_type == "invalid_event":
             return InvalidEvent(raw.get("transaction_id"), raw.get("provider_id"))
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         raise RecordError(f"bad {record_type} record: {error!r}") from error
     raise RecordError(f"unknown record_type {record_type!r}")
+
+
+def sale_event(
+    raw: dict[str, Any], amount_field: str = "amount", time_field: str = "event_at"
+) -> SaleEvent:
+    return SaleEvent(
+        provider_id=str(raw["provider_id"]),
+        product_id=raw.get("product_id"),
+        transaction_id=str(raw["transaction_id"]),
+        event_at=_utc(str(raw[time_field])),
+        amount=Decimal(str(raw[amount_field])),
+        status=raw.get("status"),
+    )
 
 
 def parse_line(line: str | bytes) -> Record:

@@ -1,36 +1,36 @@
 """Write window results into the realtime tables and evaluate alerts, in one transaction.
 
-Window rows are upserted by key (provider, [product], window_start): delivering the same
-results again rewrites the same values. Late events are additive, so the caller passes the
-position it consumed (sink file counters or Kinesis sequence numbers); it is stored in
-``pipeline_status`` (stage ``realtime``) in the same transaction and already-consumed input is
-skipped: a crash between writing and recording cannot double count.
+Window rows are upserted by key (provider, [product], window_start) into the realtime store
+(the serving database or DynamoDB, ``puntored.database.realtime_store``): delivering the same
+results again rewrites the same values. Late events count once per transaction id; the
+caller also passes the position it consumed (sink file counters or Kinesis sequence numbers);
+it is stored in ``pipeline_status`` (stage ``realtime``) in the same transaction and
+already-consumed input is skipped: a crash between writing and recording cannot double count.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Engine, Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from puntored.database.engine import transaction
-from puntored.database.models import (
-    PipelineStatus,
-    RealtimeLateEvents,
-    RealtimeProviderMinute,
-    RealtimeProviderProductMinute,
-)
+from puntored.database.models import PipelineStatus
+from puntored.database.realtime_store import LateRow, RealtimeStore, SqlRealtimeStore, WindowRow
 from puntored.streaming.processor.alerting import evaluate_alerts
 from puntored.streaming.processor.alerts import AlertRules
 from puntored.streaming.processor.latency import latency_quantile_ms
-from puntored.streaming.processor.records import InvalidEvent, LateEvent, Record, WindowResult
+from puntored.streaming.processor.records import (
+    InvalidEvent,
+    LateEvent,
+    Record,
+    SaleEvent,
+    WindowResult,
+)
 
 STAGE = "realtime"
 Positions = dict[str, Any]
@@ -46,78 +46,31 @@ class BatchResult:
     skipped: bool = False
     last_window_start: datetime | None = None
     invalid_ids: list[str | None] = field(default_factory=list)
+    changed_alerts: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"no upsert for dialect {dialect}")
+def window_row(result: WindowResult) -> WindowRow:
+    return WindowRow(
+        provider_id=result.provider_id,
+        product_id=result.product_id,
+        window_start=result.window_start,
+        window_end=result.window_end,
+        transactions=result.transactions,
+        approved=result.approved,
+        rejected=result.rejected,
+        failed=result.failed,
+        reversed=result.reversed,
+        gross_amount=result.gross_amount,
+        reversed_amount=result.reversed_amount,
+        net_amount=result.net_amount,
+        commission=result.commission,
+        latency_p95_ms=latency_quantile_ms(result.latency_le_counts),
+    )
 
 
-def _window_row(result: WindowResult, now: datetime) -> dict[str, Any]:
-    row = {
-        "provider_id": result.provider_id,
-        "window_start": result.window_start,
-        "window_end": result.window_end,
-        "transactions": result.transactions,
-        "approved": result.approved,
-        "rejected": result.rejected,
-        "failed": result.failed,
-        "reversed": result.reversed,
-        "gross_amount": result.gross_amount,
-        "reversed_amount": result.reversed_amount,
-        "net_amount": result.net_amount,
-        "commission": result.commission,
-        "latency_p95_ms": latency_quantile_ms(result.latency_le_counts),
-        "updated_at": now,
-    }
-    if result.product_id is not None:
-        row["product_id"] = result.product_id
-    return row
-
-
-def upsert_windows(session: Session, results: Sequence[WindowResult], now: datetime) -> None:
-    for model, record_type in (
-        (RealtimeProviderMinute, "provider_minute"),
-        (RealtimeProviderProductMinute, "provider_product_minute"),
-    ):
-        rows = [_window_row(r, now) for r in results if r.record_type == record_type]
-        if not rows:
-            continue
-        table = cast(Table, model.__table__)
-        keys = [column.name for column in table.primary_key.columns]
-        statement = _insert(session, table)
-        updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-        session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates), rows)
-
-
-def add_late_events(session: Session, late: Sequence[LateEvent], now: datetime) -> None:
-    totals: dict[tuple[str, datetime], list[Any]] = defaultdict(lambda: [0, Decimal("0")])
-    for event in late:
-        total = totals[(event.provider_id, event.window_start)]
-        total[0] += 1
-        total[1] += event.amount
-    if not totals:
-        return
-    table = cast(Table, RealtimeLateEvents.__table__)
-    statement = _insert(session, table)
-    rows = [
-        {"provider_id": p, "window_start": w, "late_events": n, "late_amount": a, "updated_at": now}
-        for (p, w), (n, a) in totals.items()
-    ]
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["provider_id", "window_start"],
-            set_={
-                "late_events": table.c.late_events + statement.excluded.late_events,
-                "late_amount": table.c.late_amount + statement.excluded.late_amount,
-                "updated_at": statement.excluded.updated_at,
-            },
-        ),
-        rows,
+def late_row(event: LateEvent) -> LateRow:
+    return LateRow(
+        event.provider_id, event.product_id, event.window_start, event.transaction_id, event.amount
     )
 
 
@@ -149,16 +102,25 @@ def _record_status(session: Session, positions: Positions, result: BatchResult) 
         status.last_dt = datetime.fromisoformat(details["last_window_start"]).date()
 
 
+StoreFor = Callable[[Session], RealtimeStore]
+Deliver = Callable[[Engine, list[tuple[int, str]]], object]
+
+
 def apply_batch(
     engine: Engine,
     records: Iterable[Record],
     advance: Callable[[Positions], Positions | None],
     rules: AlertRules | None = None,
+    store_for: StoreFor = SqlRealtimeStore,
+    deliver: Deliver | None = None,
 ) -> BatchResult:
     """Apply one batch atomically.
 
     ``advance`` receives the stored positions and returns the new ones, or None when this
-    batch was already consumed (then nothing is written).
+    batch was already consumed (then nothing is written). ``store_for`` opens the realtime
+    store on the batch's session (the serving database by default; DynamoDB writes are
+    conditional, so a batch retried after a failed commit writes nothing twice). Once the batch
+    is committed, ``deliver`` sends the alerts it opened or resolved (webhooks, SNS).
     """
     result = BatchResult()
     with transaction(engine) as session:
@@ -171,9 +133,12 @@ def apply_batch(
         windows = [r for r in items if isinstance(r, WindowResult)]
         late = [r for r in items if isinstance(r, LateEvent)]
         invalid = [r for r in items if isinstance(r, InvalidEvent)]
-        upsert_windows(session, windows, now)
-        add_late_events(session, late, now)
-        opened, resolved = evaluate_alerts(session, windows, rules or AlertRules(), now)
+        sales = [r for r in items if isinstance(r, SaleEvent)]
+        store = store_for(session)
+        store.write([window_row(w) for w in windows], [late_row(e) for e in late])
+        outcome = evaluate_alerts(session, store, windows, rules or AlertRules(), now, sales)
+        opened, resolved = outcome.opened, outcome.resolved
+        result.changed_alerts = outcome.changed
         result.windows, result.late_events = len(windows), len(late)
         result.invalid_events, result.invalid_ids = (
             len(invalid),
@@ -183,4 +148,6 @@ def apply_batch(
         if windows:
             result.last_window_start = max(w.window_start for w in windows)
         _record_status(session, new_positions, result)
+    if deliver is not None and result.changed_alerts:
+        deliver(engine, result.changed_alerts)
     return result

@@ -23,6 +23,7 @@ from puntored.database.models import (
 )
 from puntored.settings import Settings
 from puntored.streaming.flink_job.render import LATENCY_BOUNDS_MS
+from puntored.streaming.processor.alerts import AlertRules
 from puntored.streaming.processor.lambda_handler import handle
 from puntored.streaming.processor.latency import latency_quantile_ms
 from puntored.streaming.processor.local_loop import ProcessorTotals, process_sink_once
@@ -238,3 +239,57 @@ def test_lambda_handler_with_a_kinesis_batch(database_url: str) -> None:
     assert again["skipped"] is True
     assert snapshot(database_url) == first
     assert first["late"] == [(datetime(2026, 11, 2, 13, 0), 1, Decimal("5000.00"))]
+
+
+def test_volume_spike_far_above_the_usual_level(database_url: str, tmp_path: Path) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    tuesday = 24 * 60
+    history = [
+        window(tuesday + minute - weeks_ago * 7 * 24 * 60)
+        for weeks_ago in (1, 2)
+        for minute in range(-2, 6)
+    ]
+    write_part(tmp_path / "w", 0, history)
+    # 100/min usually; 350 and 400 (> 3x) for two minutes opens; a normal minute does not
+    spike = [window(tuesday + m, transactions=t, approved=t - 5) for m, t in enumerate((350, 400))]
+    write_part(tmp_path / "w", 1, spike)
+    process_sink_once(engine, tmp_path / "w", ProcessorTotals())
+    alerts = snapshot(database_url)["alerts"]
+    assert ("volume_spike", "open", datetime(2026, 11, 3, 13, 0)) in alerts
+    assert not any(a[0] == "volume_spike" and a[2] < datetime(2026, 11, 3) for a in alerts)
+    engine.dispose()
+
+
+def test_volume_spike_above_an_absolute_ceiling_without_history(
+    database_url: str, tmp_path: Path
+) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    rules = AlertRules(volume_spike_per_minute=150)
+    write_part(
+        tmp_path / "w",
+        0,
+        [window(m, transactions=t, approved=t) for m, t in enumerate((100, 160, 170))],
+    )
+    process_sink_once(engine, tmp_path / "w", ProcessorTotals(), rules)
+    alerts = [a for a in snapshot(database_url)["alerts"] if a[0] == "volume_spike"]
+    assert alerts == [("volume_spike", "open", datetime(2026, 11, 2, 13, 1))]
+    engine.dispose()
+
+
+def test_high_value_event_records_from_the_sink(database_url: str, tmp_path: Path) -> None:
+    """What the Flink job is asked to emit (docs/streaming.md): one record per high-value sale."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    record = {**late(0, "tx-big", amount=2_500_000.0), "record_type": "high_value_event"}
+    write_part(tmp_path / "w", 0, [record, record, window(0)])
+    process_sink_once(engine, tmp_path / "w", ProcessorTotals())
+    alerts = [a for a in snapshot(database_url)["alerts"] if a[0] == "high_value_transaction"]
+    assert alerts == [("high_value_transaction", "open", datetime(2026, 11, 2, 13, 0))]
+    # 15 minutes of event time later the notice resolves
+    write_part(tmp_path / "w", 1, [window(15)])
+    process_sink_once(engine, tmp_path / "w", ProcessorTotals())
+    alerts = [a for a in snapshot(database_url)["alerts"] if a[0] == "high_value_transaction"]
+    assert alerts == [("high_value_transaction", "resolved", datetime(2026, 11, 2, 13, 0))]
+    engine.dispose()
