@@ -49,6 +49,7 @@ from puntored.api.report_files import (
     report_listing,
 )
 from puntored.api.schemas import ClientSort, ClientTotals
+from puntored.database.store_selection import open_realtime_store
 
 TEMPLATES = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
 TEMPLATES.env.filters.update(formatting.FILTERS)
@@ -388,7 +389,8 @@ def realtime(
     request: Request, provider_id: PortalProviderDep, session: SessionDep, state: StateDep
 ) -> Response:
     with reading(session):
-        panel = views.realtime_panel(session, provider_id)
+        store = open_realtime_store(state.settings, session)
+        panel = views.realtime_panel(session, store, provider_id)
         context = _provider_context(session, provider_id, "realtime")
     refresh = state.settings.portal_refresh_seconds
     context |= {"panel": panel, "title": "Tiempo real", "refresh_seconds": refresh}
@@ -397,11 +399,12 @@ def realtime(
 
 @router.get("/providers/{provider_id}/realtime/panel")
 def realtime_panel(
-    request: Request, provider_id: PortalProviderDep, session: SessionDep
+    request: Request, provider_id: PortalProviderDep, session: SessionDep, state: StateDep
 ) -> Response:
     """The realtime page's live part, fetched again every 15 s by portal.js."""
     with reading(session):
-        panel = views.realtime_panel(session, provider_id)
+        store = open_realtime_store(state.settings, session)
+        panel = views.realtime_panel(session, store, provider_id)
         freshness = provider_freshness(session, provider_id, datetime.now(UTC))
     context = {"panel": panel, "provider_id": provider_id, "freshness": freshness}
     return render(request, "realtime_panel.html", context)

@@ -19,7 +19,7 @@ from puntored.api.portal import formatting as fmt
 from puntored.api.portal.charts import Chart, Point, bar_chart, line_chart
 from puntored.api.queries.alerts import provider_alerts
 from puntored.api.queries.daily import provider_daily, provider_product_daily
-from puntored.api.queries.realtime import provider_windows
+from puntored.api.queries.realtime import with_rates
 from puntored.api.schemas import (
     AlertOut,
     DailyMeasures,
@@ -29,6 +29,7 @@ from puntored.api.schemas import (
     RealtimeMeasures,
 )
 from puntored.contract.money import average_ticket, to_cents
+from puntored.database.realtime_store import RealtimeStore
 
 SUMMED = ("transactions", "approved", "rejected", "failed", "reversed")
 SUMMED_MONEY = ("gross_amount", "reversed_amount", "net_amount", "commission")
@@ -265,15 +266,15 @@ def _under_alert(start: datetime, alerts: Sequence[AlertOut]) -> bool:
 
 
 def realtime_panel(
-    session: Session, provider_id: str, now: datetime | None = None
+    session: Session, store: RealtimeStore, provider_id: str, now: datetime | None = None
 ) -> RealtimePanel:
     """The last 60 minutes, one slot per minute (empty minutes drawn as zero), with the
-    windows under an open alert highlighted."""
+    windows under an open alert highlighted. Windows come from the realtime store the
+    settings choose; alerts from the serving database."""
     until = now or datetime.now(UTC)
     since = until.replace(second=0, microsecond=0) - timedelta(minutes=REALTIME_MINUTES)
-    windows = [
-        RealtimeMeasures.model_validate(r) for r in provider_windows(session, provider_id, since)
-    ]
+    rows = with_rates(store.provider_windows(provider_id, since))
+    windows = [RealtimeMeasures.model_validate(r) for r in rows]
     alerts = [AlertOut.model_validate(a) for a in provider_alerts(session, provider_id, "open", 50)]
     by_start = {w.window_start: w for w in windows}
     slots = [since + timedelta(minutes=n) for n in range(REALTIME_MINUTES + 1)]
