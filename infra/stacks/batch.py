@@ -145,7 +145,15 @@ class BatchStack(cdk.Stack):
         role.add_to_policy(put_metrics_statement("Glue"))
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["glue:GetTable", "glue:GetPartitions", "glue:BatchCreatePartition"],
+                # publish (glue/landing/publish.py): switch a day's partition to its run prefix
+                actions=[
+                    "glue:GetTable",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                    "glue:CreatePartition",
+                    "glue:UpdatePartition",
+                    "glue:BatchCreatePartition",
+                ],
                 resources=glue_catalog_arns(storage, storage.catalog.raw_database),
             )
         )
@@ -179,6 +187,7 @@ class BatchStack(cdk.Stack):
                 "--landing_uri": f"s3://{storage.landing.bucket_name}",
                 "--lake_uri": f"s3://{storage.lake.bucket_name}",
                 "--state_uri": aws_settings(storage)["PUNTORED_STATE_URI"],
+                "--glue_database": storage.catalog.raw_database,
                 "--job-bookmark-option": "job-bookmark-disable",  # own bookmark (0201)
                 "--TempDir": f"{artifacts_uri}/glue/temp/",
                 "--enable-job-insights": "true",

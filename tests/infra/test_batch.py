@@ -115,6 +115,7 @@ def test_the_glue_job_is_glue_5_with_the_package_zip_and_its_own_bookmark(batch)
     assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
     assert arguments["--state_uri"].endswith("/_state")
     assert {"--landing_uri", "--lake_uri"} <= set(arguments)
+    assert arguments["--glue_database"].endswith("_raw")  # where publish switches partitions
     assert job["ExecutionProperty"]["MaxConcurrentRuns"] == 1
     assert "SecurityConfiguration" in job
 

@@ -105,3 +105,19 @@ def test_the_glue_job_writes_only_its_lake_prefixes(templates) -> None:
     # Object ARNs (bucket ARN + key pattern); bare bucket ARNs serve the bucket-level actions.
     objects = {joined(r) for s in writes for r in as_list(s["Resource"]) if "Fn::Join" in r}
     assert objects == {"<ref>/raw/*", "<ref>/_staging/*", "<ref>/_state/*", "<ref>/glue/*"}
+
+
+def test_the_glue_job_may_switch_raw_partitions_and_nothing_wider(templates) -> None:
+    template = templates["puntored-prod-batch"]
+    catalog = [
+        statement
+        for where, statement in policy_statements(template)
+        if where.startswith("GlueJobRole")
+        and "glue:UpdatePartition" in as_list(statement["Action"])
+    ]
+    assert len(catalog) == 1, "the publish step (glue/landing/publish.py) switches partitions"
+    actions = set(as_list(catalog[0]["Action"]))
+    assert {"glue:GetPartition", "glue:CreatePartition", "glue:UpdatePartition"} <= actions
+    assert not any(action.startswith("glue:Delete") for action in actions)
+    resources = [joined(r) for r in as_list(catalog[0]["Resource"])]
+    assert resources and all(":glue:" in r and "*" not in r.split(":glue:")[0] for r in resources)
