@@ -67,15 +67,14 @@ class BatchStep:
 
 
 def container_steps() -> tuple[BatchStep, ...]:
-    # TODO(lead, at merge of the reconcile part): add
-    #   BatchStep("Reconcile", "reconcile", ("puntored", "reconcile", "--date", day), 15)
-    # after "Reports" once `puntored reconcile --date` exists; pipeline_stages() and the
-    # StageFailed alarms follow from this tuple (tests/infra/test_batch.py lists the steps).
+    # The same order as `puntored daily` (puntored/pipeline.py: daily_stages); pipeline_stages()
+    # and the StageFailed alarms follow from this tuple (tests/infra/test_batch.py).
     day = "{day}"
     return (
         BatchStep("Transform", "transform", ("puntored", "transform"), 90),
         BatchStep("Sync", "sync", ("puntored", "sync"), 60),
         BatchStep("Reports", "reports", ("puntored", "reports", "--date", day), 30),
+        BatchStep("Reconcile", "reconcile", ("puntored", "reconcile", "--date", day), 15),
         BatchStep("Freshness", "freshness", ("puntored", "freshness", "--date", day), 10),
     )
 
@@ -215,6 +214,7 @@ class BatchStack(cdk.Stack):
         storage.lake.grant_read_write(role, f"{MARTS_PREFIX}*")
         storage.athena_results.grant_read_write(role)
         storage.reports.grant_read_write(role)
+        storage.realtime_table.grant_read_data(role)  # puntored reconcile reads the windows
         for statement in athena_statements(storage):
             role.add_to_principal_policy(statement)
         role.add_to_principal_policy(put_metrics_statement(PIPELINE_METRICS_NAMESPACE))

@@ -32,6 +32,9 @@ def aws_settings(storage: StorageStack) -> dict[str, str]:
         "PUNTORED_ATHENA_S3_DATA_DIR": f"{lake}/{MARTS_PREFIX}",
         "PUNTORED_ATHENA_SCHEMA": storage.catalog.marts_database,
         "PUNTORED_ALERTS_TOPIC_ARN": storage.alerts_topic.topic_arn,
+        # one realtime store for the writer (Lambda), the readers (API, portal) and reconcile
+        "PUNTORED_REALTIME_STORE": "dynamodb",
+        "PUNTORED_REALTIME_TABLE": storage.realtime_table.table_name,
     }
 
 

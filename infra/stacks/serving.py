@@ -98,7 +98,6 @@ class ServingStack(cdk.Stack):
             environment={
                 **aws_settings(self.storage),
                 "PUNTORED_DATA_DIR": "/tmp/puntored",
-                "PUNTORED_REALTIME_TABLE": self.storage.realtime_table.table_name,
             },
             secrets={"PUNTORED_DATABASE_SECRET": ecs.Secret.from_secrets_manager(secret)},
             port_mappings=[ecs.PortMapping(container_port=API_PORT)],

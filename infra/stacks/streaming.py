@@ -199,8 +199,6 @@ class StreamingStack(cdk.Stack):
             environment={
                 **aws_settings(storage),
                 "PUNTORED_DATABASE_SECRET_ARN": database.secret.secret_arn,
-                "PUNTORED_REALTIME_STORE": "dynamodb",
-                "PUNTORED_REALTIME_TABLE": storage.realtime_table.table_name,
             },
             environment_encryption=storage.key,
             tracing=lambda_.Tracing.ACTIVE,

@@ -3,16 +3,29 @@ the schedule in America/Bogota; the Glue 5 job and the batch container."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from infra.stacks.batch import pipeline_stages
+from puntored.pipeline import daily_stages
+from puntored.settings import Settings
 from tests.infra.cfn import joined, only, properties, state_machine_definition
 
 pytestmark = pytest.mark.infra
 
-ORDER = ["ResolveDay", "Migrate", "Land", "Transform", "Sync", "Reports", "Freshness", "DayDone"]
+ORDER = [
+    "ResolveDay",
+    "Migrate",
+    "Land",
+    "Transform",
+    "Sync",
+    "Reports",
+    "Reconcile",
+    "Freshness",
+    "DayDone",
+]
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +57,14 @@ def test_the_day_runs_land_then_dbt_then_sync_reports_freshness(definition) -> N
     }
     commands = {
         name: states[name]["Arguments"]["Overrides"]["ContainerOverrides"][0]["Command"]
-        for name in ("Migrate", "Transform", "Sync", "Reports", "Freshness")
+        for name in ("Migrate", "Transform", "Sync", "Reports", "Reconcile", "Freshness")
     }
     assert commands == {
         "Migrate": ["puntored", "db", "upgrade"],
         "Transform": ["puntored", "transform"],
         "Sync": ["puntored", "sync"],
         "Reports": ["puntored", "reports", "--date", "{% $states.input.date %}"],
+        "Reconcile": ["puntored", "reconcile", "--date", "{% $states.input.date %}"],
         "Freshness": ["puntored", "freshness", "--date", "{% $states.input.date %}"],
     }
     for name in commands:
@@ -133,3 +147,8 @@ def test_the_batch_container_runs_read_only_with_the_secret_injected(batch) -> N
         "/app/logs",
         "/tmp",
     }
+
+
+def test_the_state_machine_runs_the_stages_of_puntored_daily_in_its_order(tmp_path) -> None:
+    local = Settings(data_dir=tmp_path)
+    assert pipeline_stages() == tuple(s.name for s in daily_stages(local, date(2026, 11, 30)))

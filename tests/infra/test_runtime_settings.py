@@ -44,3 +44,23 @@ def test_every_deployed_setting_is_read(templates: dict[str, Any]) -> None:
 
 def test_pending_names_are_still_pending() -> None:
     assert PENDING & _read_names() == set(), "now a setting: remove it from PENDING"
+
+
+def _environments(templates: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for name, template in templates.items():
+        if name.startswith("puntored-prod-"):
+            for task in properties(template, "AWS::ECS::TaskDefinition"):
+                for container in task["ContainerDefinitions"]:
+                    found.append({e["Name"]: e["Value"] for e in container.get("Environment", [])})
+            for function in properties(template, "AWS::Lambda::Function"):
+                found.append(function.get("Environment", {}).get("Variables", {}))
+    return [env for env in found if "PUNTORED_MODE" in env]
+
+
+def test_the_writer_and_every_reader_use_one_realtime_store(templates: dict[str, Any]) -> None:
+    # the processor Lambda writes windows; the API, the portal and `puntored reconcile` read them
+    environments = _environments(templates)
+    assert len(environments) >= 3  # processor Lambda, API task, batch runner task
+    assert {env["PUNTORED_REALTIME_STORE"] for env in environments} == {"dynamodb"}
+    assert len({str(env["PUNTORED_REALTIME_TABLE"]) for env in environments}) == 1
