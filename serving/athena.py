@@ -80,9 +80,11 @@ def _short(sql: str) -> str:
 class Athena:
     """Run statements in the settings' work group and wait for them."""
 
-    def __init__(self, settings: Settings, *, timeout_seconds: float | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, timeout_seconds: float | None = None, client: Any = None
+    ) -> None:
         self._settings = settings
-        self._client = AwsConfig.from_settings(settings).client("athena")
+        self._client = client or AwsConfig.from_settings(settings).client("athena")
         self._timeout = timeout_seconds or settings.athena_query_timeout_seconds
 
     def start(self, sql: str, database: str | None = None) -> str:

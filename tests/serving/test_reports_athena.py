@@ -17,6 +17,8 @@ import gzip
 import io
 import json
 import re
+import subprocess
+import sys
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -224,3 +226,28 @@ def test_a_day_athena_has_no_rows_for_is_a_clear_error(aws_settings: Settings) -
         PuntoredError, match='no landed transactions for 2026-11-02 in "puntored_raw"'
     ):
         run_reports(aws_settings, DAY, athena=athena)
+
+
+def test_the_reports_cli_in_aws_mode_asks_athena_through_the_endpoint(
+    aws_settings: Settings, tmp_path: Path
+) -> None:
+    # The process gets only the PUNTORED_* environment (aws_settings exported it): its Athena
+    # client reaches moto through PUNTORED_AWS_ENDPOINT_URL, runs the totals query in the work
+    # group and, moto having no rows for the day, refuses in one line.
+    done = subprocess.run(
+        [sys.executable, "-m", "puntored", "reports", "--date", "2026-11-02"],
+        cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.strip().splitlines() == [
+        'error: no landed transactions for 2026-11-02 in "puntored_raw"."transactions": '
+        "run land first"
+    ]
+    client = AwsConfig.from_settings(aws_settings).client("athena")
+    ids = client.list_query_executions(WorkGroup=aws_settings.athena_workgroup)
+    sent = [
+        client.get_query_execution(QueryExecutionId=i)["QueryExecution"]["Query"]
+        for i in ids["QueryExecutionIds"]
+    ]
+    day_query = """FROM "puntored_raw"."transactions" WHERE dt = DATE '2026-11-02'"""
+    assert any(day_query in query for query in sent)
