@@ -6,7 +6,7 @@ awswrangler.athena.read_sql_query would (pandas DataFrames).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -52,6 +52,9 @@ def test_rendered_athena_sql_is_valid_trino(aws_settings: Settings) -> None:
         statements = [
             warehouse.columns_sql(MARTS),
             warehouse.built_at_sql(mart, november),
+            warehouse.built_at_sql(mart, Partitions(), after=datetime(2026, 11, 2, 5, tzinfo=UTC)),
+            warehouse.row_count_sql(mart, Partitions()),
+            warehouse.row_count_sql(mart, november),
             warehouse.fingerprints_sql(mart, FingerprintKind.CONTENT, november),
             warehouse.fingerprints_sql(mart, FingerprintKind.TOTALS, Partitions(dts=(DAY,))),
             warehouse.read_sql(mart, [date(2026, 11, 1), date(2026, 11, 2)]),
