@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -111,7 +112,13 @@ def _whole_and_daily(data_dir: Path, args: argparse.Namespace) -> list[tuple[str
             if not sync_s or seconds < min(sync_s):
                 phases = dict(PHASES)
             sync_s.append(seconds)
-            daily = _daily_syncs(settings, args.runs)
+    with _database() as url:  # the daily runs change the marts: on a copy, after the loads
+        daily_dir = data_dir.with_name("daily")
+        daily_dir.mkdir()
+        shutil.copy(data_dir / "warehouse.duckdb", daily_dir / "warehouse.duckdb")
+        settings = Settings(data_dir=daily_dir, database_url=url)
+        run_sync(settings)
+        daily = _daily_syncs(settings, args.runs)
     assert result is not None
     rows = result.rows_written
     sync_rate = rows / min(sync_s)
@@ -129,37 +136,44 @@ def _whole_and_daily(data_dir: Path, args: argparse.Namespace) -> list[tuple[str
     print("  breakdown of the fastest sync:")
     for label, seconds in phases.items():
         print(f"    {label:<46} {seconds:>6.2f} s")
-    daily_s, daily_rows = daily
+    daily_s, daily_rows, daily_phases = daily
     print(f"daily sync (1 new day + {LOOKBACK_DAYS} rebuilt): {daily_s:.2f} s, "
-          f"{daily_rows:,} rows")  # fmt: skip
+          f"{daily_rows:,} rows, {daily_rows / daily_s:,.0f} rows/s")  # fmt: skip
+    for label, seconds in daily_phases.items():
+        print(f"    {label:<46} {seconds:>6.2f} s")
     ratio = sync_rate / copy_rate
     return [("sync >= 0.5x raw COPY (csv), 1 M rows", f"{ratio:.2f}x", ratio >= 0.5)]
 
 
-def _daily_syncs(settings: Settings, runs: int) -> tuple[float, int]:
+def _daily_syncs(settings: Settings, runs: int) -> tuple[float, int, dict[str, float]]:
     """A dbt daily run (one new day, the lookback rebuilt), then the sync; min of ``runs``."""
-    best, rows = float("inf"), 0
+    best, rows, phases = float("inf"), 0, {}
     for _ in range(runs):
         _dbt_daily_run(settings.duckdb_path)
+        PHASES.clear()
         seconds, result = _timed_sync(settings)
-        best, rows = min(best, seconds), result.rows_written
-    return best, rows
+        if seconds < best:
+            best, rows, phases = seconds, result.rows_written, dict(PHASES)
+    return best, rows, phases
 
 
 def _dbt_daily_run(warehouse: Path) -> None:
+    """What dbt's delete+insert does: the lookback days and one new day, rebuilt with the run's
+    ``_built_at``, are deleted and appended again."""
     stamp = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")
     connection = duckdb.connect(str(warehouse))
     try:
         for mart in FACTS:
             newest = connection.execute(f"SELECT max(dt) FROM {mart.name}").fetchone()[0]  # type: ignore[index]
+            first = newest - timedelta(days=LOOKBACK_DAYS - 1)
             connection.execute(
-                f"INSERT INTO {mart.name} SELECT * REPLACE (dt + 1 AS dt) FROM {mart.name} "
-                f"WHERE dt = DATE '{newest}'"
+                f"CREATE OR REPLACE TEMP TABLE rebuilt AS SELECT * REPLACE "
+                f"(TIMESTAMP '{stamp}' AS _built_at) FROM {mart.name} WHERE dt >= DATE '{first}' "
+                f"UNION ALL SELECT * REPLACE (dt + 1 AS dt, TIMESTAMP '{stamp}' AS _built_at) "
+                f"FROM {mart.name} WHERE dt = DATE '{newest}'"
             )
-            first = newest + timedelta(days=1 - LOOKBACK_DAYS)
-            connection.execute(
-                f"UPDATE {mart.name} SET _built_at = TIMESTAMP '{stamp}' WHERE dt >= DATE '{first}'"
-            )
+            connection.execute(f"DELETE FROM {mart.name} WHERE dt >= DATE '{first}'")
+            connection.execute(f"INSERT INTO {mart.name} SELECT * FROM rebuilt")
     finally:
         connection.close()
 

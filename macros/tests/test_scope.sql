@@ -1,5 +1,5 @@
 {#
-  Which rows the data tests check (decision 0312). var('test_scope'):
+  Which rows the data tests check (decision 0320). var('test_scope'):
   - 'all' (default: dbt by hand, CI, `puntored transform --full-refresh`): every row;
   - 'changed' (an incremental `puntored transform`): only what this run could have changed,
     so a daily run costs what its days cost, not what the history costs:

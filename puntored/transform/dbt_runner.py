@@ -131,7 +131,7 @@ def _read_run_results(path: Path) -> tuple[dict[str, int], list[str], list[str]]
 
 
 def default_test_scope(full_refresh: bool) -> TestScope:
-    """Every test on a full refresh and in CI; else only the rows this run changed (0312)."""
+    """Every test on a full refresh and in CI; else only the rows this run changed (0320)."""
     return "all" if full_refresh or os.environ.get("CI", "").lower() == "true" else "changed"
 
 

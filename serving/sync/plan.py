@@ -2,8 +2,12 @@
 
 A fact mart with ``_built_at`` (dbt stamps every row it writes with its run's start): a partition
 is written when it is new or its newest ``_built_at`` differs from the one recorded in
-``sync_state`` — i.e. exactly the days dbt rebuilt since the last sync. Finding them reads one
-column per partition, so planning costs the same whatever the history.
+``sync_state`` — i.e. exactly the days dbt rebuilt since the last sync. The warehouse is asked
+only for the rows stamped after the newest rebuild already synced (DuckDB skips every older row
+group on its statistics), and the mart's row count must then equal those rows plus the synced
+rows of the other days; if it does not (a day deleted behind dbt's back, a full refresh that
+dropped a day), every partition's ``_built_at`` is read instead. So a daily plan costs what the
+rebuilt days cost, not what the history costs (decision 0413).
 
 A dimension (small, rebuilt whole by every dbt run) or a fact mart without ``_built_at``: the
 warehouse computes each partition's content fingerprint and a partition is written when it
@@ -23,7 +27,7 @@ from sqlalchemy import Engine
 
 from puntored.serving.sync.checksum import Fingerprint, FingerprintKind
 from puntored.serving.sync.marts import Mart, Partitions
-from puntored.serving.sync.warehouse import WarehouseReader
+from puntored.serving.sync.warehouse import Rebuild, WarehouseReader
 from puntored.serving.sync.writer import SyncedPartition, synced_partitions
 
 
@@ -57,7 +61,7 @@ def plan_mart(
     built_at: dict[date, datetime] = {}
     content: dict[date, Fingerprint] = {}
     if versioned:
-        built_at = warehouse.built_at(mart, in_range)
+        built_at = _partitions_built_at(warehouse, mart, in_range, synced, full=full)
         source = sorted(built_at)
         changed = [dt for dt in source if _rebuilt(synced.get(dt), built_at[dt])]
     else:
@@ -76,6 +80,33 @@ def plan_mart(
         built_at=built_at,
         content=content,
     )
+
+
+def _partitions_built_at(
+    warehouse: WarehouseReader,
+    mart: Mart,
+    in_range: Partitions,
+    synced: dict[date, SyncedPartition],
+    *,
+    full: bool,
+) -> dict[date, datetime]:
+    """dt → ``_built_at`` of every partition of the mart in range."""
+    stamps = [p.built_at for p in synced.values()]
+    if full or not stamps or None in stamps:
+        return _stamps(warehouse.built_at(mart, in_range))
+    watermark = max(s for s in stamps if s is not None)
+    rebuilt = warehouse.built_at(mart, in_range, after=watermark)
+    kept = {dt: p for dt, p in synced.items() if dt not in rebuilt}
+    expected = sum(r.row_count for r in rebuilt.values()) + sum(
+        p.fingerprint.row_count for p in kept.values()
+    )
+    if warehouse.row_count(mart, in_range) != expected:
+        return _stamps(warehouse.built_at(mart, in_range))
+    return {dt: p.built_at for dt, p in kept.items() if p.built_at} | _stamps(rebuilt)
+
+
+def _stamps(rebuilds: dict[date, Rebuild]) -> dict[date, datetime]:
+    return {dt: rebuild.built_at for dt, rebuild in rebuilds.items()}
 
 
 def _rebuilt(synced: SyncedPartition | None, built_at: datetime) -> bool:

@@ -9,6 +9,7 @@ does not know which engine it talks to. The engine is chosen once, from settings
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -34,13 +35,28 @@ from puntored.settings import Settings
 READ_BATCH_ROWS = 200_000
 
 
+@dataclass(frozen=True)
+class Rebuild:
+    """One partition as dbt last wrote it: when (``_built_at``) and how many rows."""
+
+    built_at: datetime
+    row_count: int
+
+
 class WarehouseReader(Protocol):
     def columns(self, marts: Sequence[Mart]) -> dict[str, dict[str, str]]:
         """Per mart: column name → type name (lower case); empty when the mart does not exist."""
         ...
 
-    def built_at(self, mart: Mart, partitions: Partitions) -> dict[date, datetime]:
-        """When dbt last rebuilt each dt partition (the newest ``_built_at``, aware UTC)."""
+    def built_at(
+        self, mart: Mart, partitions: Partitions, *, after: datetime | None = None
+    ) -> dict[date, Rebuild]:
+        """When dbt last rebuilt each dt partition (the newest ``_built_at``, aware UTC) and its
+        row count; with ``after``, only the partitions holding rows stamped later."""
+        ...
+
+    def row_count(self, mart: Mart, partitions: Partitions) -> int:
+        """The number of rows in these partitions."""
         ...
 
     def fingerprints(
@@ -81,12 +97,25 @@ class _SqlWarehouse:
             f"WHERE table_schema = {_literal(self.schema)} AND table_name IN ({names})"
         )
 
-    def built_at_sql(self, mart: Mart, partitions: Partitions) -> str:
-        where = partitions.where_sql()
+    def built_at_sql(
+        self, mart: Mart, partitions: Partitions, after: datetime | None = None
+    ) -> str:
+        # `_built_at > after` lets DuckDB skip every row group written before (min/max
+        # statistics): the answer costs what the rebuilt days cost, whatever the history.
+        conditions = [partitions.where_sql()]
+        if after is not None:
+            conditions.append(f'"{BUILT_AT}" > {_timestamp_literal(after)}')
+        where = " AND ".join(c for c in conditions if c)
         return (
-            f'SELECT "dt", max("{BUILT_AT}") AS built_at FROM {self._table(mart)}'
-            + (f" WHERE {where}" if where else "")
-            + ' GROUP BY "dt"'
+            f'SELECT "dt", max("{BUILT_AT}") AS built_at, count(*) AS row_count '
+            f"FROM {self._table(mart)}" + (f" WHERE {where}" if where else "") + ' GROUP BY "dt"'
+        )
+
+    def row_count_sql(self, mart: Mart, partitions: Partitions) -> str:
+        # Unfiltered, DuckDB answers it from the table's metadata.
+        where = partitions.where_sql()
+        return f"SELECT count(*) AS row_count FROM {self._table(mart)}" + (
+            f" WHERE {where}" if where else ""
         )
 
     def fingerprints_sql(self, mart: Mart, kind: FingerprintKind, partitions: Partitions) -> str:
@@ -112,9 +141,19 @@ class _SqlWarehouse:
             found[str(table)][str(name)] = str(type_).lower()
         return found
 
-    def built_at(self, mart: Mart, partitions: Partitions) -> dict[date, datetime]:
-        rows = self._rows(self.built_at_sql(mart, partitions))
-        return {_as_date(dt): as_utc_datetime(built) for dt, built in rows if built is not None}
+    def built_at(
+        self, mart: Mart, partitions: Partitions, *, after: datetime | None = None
+    ) -> dict[date, Rebuild]:
+        rows = self._rows(self.built_at_sql(mart, partitions, after))
+        return {
+            _as_date(dt): Rebuild(as_utc_datetime(built), int(count))
+            for dt, built, count in rows
+            if built is not None
+        }
+
+    def row_count(self, mart: Mart, partitions: Partitions) -> int:
+        ((count,),) = self._rows(self.row_count_sql(mart, partitions))
+        return int(count or 0)
 
     def fingerprints(
         self, mart: Mart, kind: FingerprintKind, partitions: Partitions
@@ -125,6 +164,12 @@ class _SqlWarehouse:
             found = make_fingerprint(kind, columns, rows[0]) if rows else None
             return {WHOLE_TABLE_DT: found} if found and found.row_count else {}
         return {_as_date(row[0]): make_fingerprint(kind, columns, row[1:]) for row in rows}
+
+
+def _timestamp_literal(value: datetime) -> str:
+    """A UTC instant as a naive timestamp literal, the type of ``_built_at``."""
+    naive = value.astimezone(UTC).replace(tzinfo=None)
+    return f"TIMESTAMP '{naive.isoformat(sep=' ', timespec='microseconds')}'"
 
 
 def _literal(text: str) -> str:

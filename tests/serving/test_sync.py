@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -184,6 +184,11 @@ class _RecordingWarehouse(DuckDBWarehouse):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.asked: list[tuple[str, FingerprintKind, Partitions]] = []
+        self.sql: list[str] = []
+
+    def _rows(self, sql: str) -> list[tuple[Any, ...]]:
+        self.sql.append(sql)
+        return super()._rows(sql)
 
     def fingerprints(
         self, mart: Mart, kind: FingerprintKind, partitions: Partitions
@@ -219,6 +224,62 @@ def test_only_the_days_dbt_rebuilt_are_fingerprinted_and_written(sync_settings: 
     warehouse = _RecordingWarehouse(sync_settings.duckdb_path)
     assert not run_sync(sync_settings, warehouse=warehouse).changed
     assert {name for name, _, _ in warehouse.asked} == {mart.name for mart in MARTS} - facts
+
+
+def test_a_no_op_sync_reads_only_rows_stamped_after_the_last_synced_rebuild(
+    sync_settings: Settings,
+) -> None:
+    run_sync(sync_settings)
+    before = _snapshot(sync_settings)
+
+    warehouse = _RecordingWarehouse(sync_settings.duckdb_path)
+    result = run_sync(sync_settings, warehouse=warehouse)
+
+    assert not result.changed and _snapshot(sync_settings) == before
+    for mart in FACTS:  # the _built_at question skips the history; the count is metadata
+        asked = [sql for sql in warehouse.sql if f'"{mart.name}"' in sql]
+        assert len(asked) == 2, asked
+        assert '"_built_at" > TIMESTAMP' in asked[0] and "GROUP BY" in asked[0]
+        assert asked[1].startswith("SELECT count(*)") and "WHERE" not in asked[1]
+
+
+def test_a_rebuilt_day_is_found_among_the_rows_stamped_after_the_last_sync(
+    sync_settings: Settings,
+) -> None:
+    run_sync(sync_settings)
+    newer = datetime.now(UTC) + timedelta(minutes=1)
+    _warehouse(sync_settings, rebuild_day_sql(FACTS[2].name, DAY_2, built_at=newer))
+    _warehouse(sync_settings, f"UPDATE {FACTS[2].name} SET transactions = transactions + 1 "
+               f"WHERE dt = DATE '{DAY_2.isoformat()}'")  # fmt: skip
+
+    warehouse = _RecordingWarehouse(sync_settings.duckdb_path)
+    result = run_sync(sync_settings, warehouse=warehouse)
+
+    assert {m.mart: m.partitions_written for m in result.marts if m.partitions_written} == {
+        FACTS[2].name: [DAY_2]
+    }
+    assert not any("GROUP BY" in sql and '"_built_at" >' not in sql
+                   for sql in warehouse.sql if "max(\"_built_at\")" in sql)  # fmt: skip
+    assert _serving_rows(sync_settings, FACTS[2]) == _mart_rows(sync_settings, FACTS[2])
+
+
+def test_a_full_refresh_that_dropped_a_day_removes_it_and_rewrites_the_others(
+    sync_settings: Settings,
+) -> None:
+    run_sync(sync_settings)
+    mart = FACTS[1]
+    newer = datetime.now(UTC) + timedelta(minutes=1)
+    _warehouse(sync_settings, f"DELETE FROM {mart.name} WHERE dt = DATE '{DAY_1.isoformat()}'")
+    for day in (DAY_2, DAY_3):
+        _warehouse(sync_settings, rebuild_day_sql(mart.name, day, built_at=newer))
+
+    result = run_sync(sync_settings)
+
+    synced = {m.mart: m for m in result.marts}[mart.name]
+    assert synced.partitions_removed == [DAY_1]
+    assert synced.partitions_written == [DAY_2, DAY_3]
+    assert _serving_rows(sync_settings, mart) == _mart_rows(sync_settings, mart)
+    assert not run_sync(sync_settings).changed
 
 
 def test_a_serving_database_synced_before_built_at_is_rewritten_once(

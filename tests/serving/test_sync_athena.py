@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -71,6 +71,9 @@ def test_rendered_athena_sql_is_valid_trino(offline_settings: Settings) -> None:
         statements = [
             warehouse.columns_sql(MARTS),
             warehouse.built_at_sql(mart, november),
+            warehouse.built_at_sql(mart, Partitions(), after=datetime(2026, 11, 2, 5, tzinfo=UTC)),
+            warehouse.row_count_sql(mart, Partitions()),
+            warehouse.row_count_sql(mart, november),
             warehouse.fingerprints_sql(mart, FingerprintKind.CONTENT, november),
             warehouse.fingerprints_sql(mart, FingerprintKind.TOTALS, Partitions(dts=(DAY,))),
             warehouse.read_sql(mart, [date(2026, 11, 1), date(2026, 11, 2)]),

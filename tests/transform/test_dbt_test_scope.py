@@ -1,4 +1,4 @@
-"""An incremental transform tests only what it changed (issue 14; decision 0312): a bad row in a
+"""An incremental transform tests only what it changed (issue 14; decision 0320): a bad row in a
 day outside the rebuilt window is not read by the tests of an incremental run, the same row
 inside the window fails it, and every row is tested with ``test_scope="all"`` (full refresh, CI).
 ``_built_at`` names the days each run rebuilt."""
