@@ -293,6 +293,10 @@ def reconcile_day(
         row(key).realtime = Measures(totals.transactions, totals.approved,
                                      totals.gross_amount, totals.net_amount)  # fmt: skip
     covered = _coverage(store, realtime, start, end)
+    if covered is None:  # no window that day: the whole mart is outside coverage, no lake read
+        for item in rows.values():
+            item.explained["outside_realtime_coverage"].add(item.batch, -1)
+        return _finish(day, rows)
     late_ids = {
         (late.provider_id, late.transaction_id) for late in store.late_transactions(start, end)
     }
@@ -318,11 +322,14 @@ def reconcile_day(
         row((event.provider_id, event.product_id)).explained["quarantined_in_batch"].add(
             event.measures()
         )
+    return _finish(day, rows)
+
+
+def _finish(day: date, rows: dict[Key, ProductReconciliation]) -> DayReconciliation:
     for item in rows.values():  # keep only causes that account for something
         item.explained = {c: m for c, m in item.explained.items() if not m.is_zero()}
-    return DayReconciliation(
-        day, sorted(rows.values(), key=lambda r: (r.provider_id, r.product_id))
-    )
+    ordered = sorted(rows.values(), key=lambda r: (r.provider_id, r.product_id))
+    return DayReconciliation(day, ordered)
 
 
 def _coverage(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,11 +16,11 @@ from puntored.api.main import create_app
 from puntored.cli.app import app as cli
 from puntored.database.engine import make_engine, transaction
 from puntored.database.migrate import upgrade
-from puntored.database.realtime_store import SqlRealtimeStore
+from puntored.database.realtime_store import DayTotals, LateRow, SqlRealtimeStore
 from puntored.generator import GenerateOptions, generate_landing
 from puntored.glue.landing.local import run_landing
 from puntored.pipeline import UnexplainedDifference, reconcile
-from puntored.serving.reconcile import run_reconcile
+from puntored.serving.reconcile import reconcile_day, run_reconcile
 from puntored.serving.sync import run_sync
 from puntored.settings import Settings
 from puntored.transform.dbt_runner import run_transform
@@ -112,8 +112,26 @@ def test_reconciliation_endpoint_and_isolation(built: Settings) -> None:
         assert_problem(client.get(url), 401)
 
 
+class NoRealtime(SqlRealtimeStore):
+    """A realtime store that never ran: no windows, no late events."""
+
+    def product_totals(self, start: datetime, end: datetime) -> dict[tuple[str, str], DayTotals]:
+        return {}
+
+    def late_transactions(self, start: datetime, end: datetime) -> list[LateRow]:
+        return []
+
+
 def test_a_day_without_realtime_is_explained_as_outside_coverage(built: Settings) -> None:
-    other = DAY + timedelta(days=1)  # late arrivals made marts rows? none without events: empty
-    result = run_reconcile(built, other)
-    assert result.unexplained_rows == []
-    assert all(set(row.explained) <= {"outside_realtime_coverage"} for row in result.rows)
+    engine = make_engine(built.serving_database_url)
+    with transaction(engine) as session:
+        result = reconcile_day(built, session, NoRealtime(session), DAY)
+    engine.dispose()
+    assert result.rows and result.unexplained_rows == []
+    for row in result.rows:
+        assert row.status == "explained" and list(row.explained) == ["outside_realtime_coverage"]
+        outside = row.explained["outside_realtime_coverage"]
+        assert (outside.transactions, outside.net_amount) == (
+            -row.batch.transactions,
+            -row.batch.net_amount,
+        )
