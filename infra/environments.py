@@ -29,7 +29,8 @@ class StageConfig:
     noncurrent_version_expiration_days: int = 30
     reports_transition_to_ia_days: int = 90
     athena_bytes_scanned_cutoff_per_query: int = 10 * 1024**3  # 10 GiB, the runaway guard
-    realtime_ttl_days: int = 8  # windows kept in DynamoDB (the API shows the last 7 days)
+    # windows kept in DynamoDB: the volume rules compare with the same minute 4 weeks back
+    realtime_ttl_days: int = 35
 
     # network
     max_azs: int = 2

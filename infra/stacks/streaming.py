@@ -199,6 +199,7 @@ class StreamingStack(cdk.Stack):
             environment={
                 **aws_settings(storage),
                 "PUNTORED_DATABASE_SECRET_ARN": database.secret.secret_arn,
+                "PUNTORED_REALTIME_TTL_DAYS": str(self.config.realtime_ttl_days),
             },
             environment_encryption=storage.key,
             tracing=lambda_.Tracing.ACTIVE,

@@ -115,6 +115,8 @@ def test_the_processor_function(templates, stage) -> None:
     assert environment["PUNTORED_MODE"] == "aws"
     assert "PUNTORED_DATABASE_SECRET_ARN" in environment
     assert not any("PASSWORD" in key for key in environment)
+    # windows outlive the volume rules' 4-week reference (streaming/processor/baseline.py)
+    assert int(environment["PUNTORED_REALTIME_TTL_DAYS"]) > 28
 
 
 def test_the_dead_letter_queue_is_encrypted_and_keeps_two_weeks(templates, stage) -> None:
