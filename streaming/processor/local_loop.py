@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import structlog
@@ -11,7 +12,7 @@ from sqlalchemy import Engine
 
 from puntored.database.engine import transaction
 from puntored.streaming.processor.alerts import AlertRules
-from puntored.streaming.processor.records import Record, RecordError, parse_line
+from puntored.streaming.processor.records import FeedMarker, Record, RecordError, parse_line
 from puntored.streaming.processor.sink_files import (
     POSITIONS_KEY,
     PartFile,
@@ -32,6 +33,9 @@ class ProcessorTotals:
     bad_records: int = 0
     alerts_opened: int = 0
     alerts_resolved: int = 0
+    # feed markers seen (the feeder's acknowledgements) and the newest watermark they carried
+    feed_markers: set[str] = field(default_factory=set)
+    watermark: datetime | None = None
 
     def add(self, result: BatchResult) -> None:
         self.files += 1
@@ -43,15 +47,25 @@ class ProcessorTotals:
 
 
 def read_part_file(part: PartFile, totals: ProcessorTotals) -> list[Record]:
+    """The file's records; feed markers are taken out here (they only pace the local feed)."""
     records = []
     for number, line in enumerate(part.path.read_text().splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            records.append(parse_line(line))
+            record = parse_line(line)
         except RecordError as error:
             totals.bad_records += 1
             log.error("bad_window_record", file=str(part.path), line=number, reason=str(error))
+            continue
+        if isinstance(record, FeedMarker):
+            totals.feed_markers.add(record.marker)
+            if record.watermark is not None and (
+                totals.watermark is None or record.watermark > totals.watermark
+            ):
+                totals.watermark = record.watermark
+        else:
+            records.append(record)
     return records
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from puntored.database.engine import as_utc
 
 WINDOW_TYPES = ("provider_minute", "provider_product_minute")
-RECORD_TYPES = (*WINDOW_TYPES, "late_event", "invalid_event")
+RECORD_TYPES = (*WINDOW_TYPES, "late_event", "invalid_event", "feed_marker")
 
 
 class RecordError(ValueError):
@@ -55,7 +55,15 @@ class InvalidEvent:
     provider_id: str | None
 
 
-Record = WindowResult | LateEvent | InvalidEvent
+@dataclass(frozen=True)
+class FeedMarker:
+    """The local feeder's end-of-chunk line, passed through the job (decision 0601)."""
+
+    marker: str
+    watermark: datetime | None  # the job's watermark when the marker passed, if any yet
+
+
+Record = WindowResult | LateEvent | InvalidEvent | FeedMarker
 
 
 def _utc(value: str) -> datetime:
@@ -93,6 +101,9 @@ def parse_record(raw: dict[str, Any]) -> Record:
             )
         if record_type == "invalid_event":
             return InvalidEvent(raw.get("transaction_id"), raw.get("provider_id"))
+        if record_type == "feed_marker":
+            watermark = raw.get("window_end")
+            return FeedMarker(str(raw["transaction_id"]), _utc(watermark) if watermark else None)
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         raise RecordError(f"bad {record_type} record: {error!r}") from error
     raise RecordError(f"unknown record_type {record_type!r}")
