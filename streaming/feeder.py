@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from puntored.streaming.flink_job.config import FEED_MARKER_EVENT_TYPE
@@ -46,26 +48,30 @@ def _unparsed_stub(file_name: str, number: int) -> bytes:
     return json.dumps(stub, separators=(",", ":")).encode()
 
 
-def _is_json_object(line: bytes) -> bool:
-    try:
-        return isinstance(json.loads(line), dict)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError
-        return False
+@dataclass
+class CheckedLines:
+    lines: list[bytes] = field(default_factory=list)
+    unparsed: int = 0
+    max_event_at: str = ""  # the contract's fixed ISO format sorts as text
 
 
-def checked_lines(data: bytes, file_name: str) -> tuple[list[bytes], int]:
-    """The file's non-blank lines, each not-JSON line replaced by a stub; and how many were."""
-    lines: list[bytes] = []
-    unparsed = 0
+def checked_lines(data: bytes, file_name: str, checked: CheckedLines) -> None:
+    """Add the file's non-blank lines, each line that is not a JSON object replaced by a stub."""
     for number, line in enumerate(data.splitlines(), start=1):
         if not line.strip():
             continue
-        if _is_json_object(line):
-            lines.append(line)
-        else:
-            lines.append(_unparsed_stub(file_name, number))
-            unparsed += 1
-    return lines, unparsed
+        try:
+            event = json.loads(line)
+        except ValueError:  # JSONDecodeError and UnicodeDecodeError
+            event = None
+        if not isinstance(event, dict):
+            checked.lines.append(_unparsed_stub(file_name, number))
+            checked.unparsed += 1
+            continue
+        checked.lines.append(line)
+        event_at = event.get("event_at")
+        if isinstance(event_at, str) and event_at > checked.max_event_at:
+            checked.max_event_at = event_at
 
 
 class Feeder:
@@ -82,18 +88,32 @@ class Feeder:
         self.events_fed = 0
         self.unparsed_lines = 0
         self.chunks_acknowledged = 0
-        self._last_file, self.awaiting = self._load_state()
-
-    def _load_state(self) -> tuple[str, str | None]:
+        # newest event_at of the chunks exposed / of those Flink has read (the watermark is
+        # this minus the delay once the job has read them)
+        self._exposed_max, self._read_max = "", ""
+        self._last_file, self.awaiting = "", None
         if self.state_file.exists():
             state = json.loads(self.state_file.read_text())
-            return str(state.get("last_file", "")), state.get("awaiting")
-        return "", None
+            self._last_file, self.awaiting = str(state["last_file"]), state.get("awaiting")
+            self._exposed_max, self._read_max = state["exposed_max"], state["read_max"]
 
     def _save_state(self) -> None:
         temporary = self.state_file.with_name(f".{self.state_file.name}.tmp")
-        temporary.write_text(json.dumps({"last_file": self._last_file, "awaiting": self.awaiting}))
+        state = {
+            "last_file": self._last_file,
+            "awaiting": self.awaiting,
+            "exposed_max": self._exposed_max,
+            "read_max": self._read_max,
+        }
+        temporary.write_text(json.dumps(state))
         os.replace(temporary, self.state_file)
+
+    @property
+    def max_event_at_read(self) -> datetime | None:
+        """The newest event time Flink has read (every acknowledged chunk)."""
+        if not self._read_max:
+            return None
+        return datetime.fromisoformat(self._read_max.replace("Z", "+00:00"))
 
     def pending(self) -> list[Path]:
         names = sorted(
@@ -107,6 +127,7 @@ class Feeder:
         """Markers the job's sink committed; True when the awaited chunk is among them."""
         if self.awaiting is not None and self.awaiting in set(markers):
             self.awaiting = None
+            self._read_max = max(self._read_max, self._exposed_max)
             self.chunks_acknowledged += 1
             self._save_state()
             return True
@@ -127,19 +148,18 @@ class Feeder:
             return 0
         target = self.flink_input / f"feed-{chunk[0].stem}.jsonl"
         temporary = self.flink_input / f".{target.name}.tmp"
-        lines = 0
+        checked = CheckedLines()
+        for path in chunk:
+            checked_lines(path.read_bytes(), path.name, checked)
         with temporary.open("wb") as out:
-            for path in chunk:
-                checked, unparsed = checked_lines(path.read_bytes(), path.name)
-                self.unparsed_lines += unparsed
-                lines += len(checked)
-                if checked:
-                    out.write(b"\n".join(checked) + b"\n")
+            out.writelines(line + b"\n" for line in checked.lines)
             out.write(marker_line(target.name))
         os.replace(temporary, target)
+        self.unparsed_lines += checked.unparsed
+        self._exposed_max = max(self._exposed_max, checked.max_event_at)
         self._last_file = chunk[-1].name
         self.awaiting = marker_id(target.name)
         self._save_state()
         self.files_fed += len(chunk)
-        self.events_fed += lines
+        self.events_fed += len(checked.lines)
         return len(chunk)

@@ -79,16 +79,14 @@ class StreamResult:
     unparsed_lines: int = 0  # lines fed that were not JSON (counted as invalid events)
     pending_files: int = 0  # event files not yet handed to Flink when the run stopped
 
-    @property
-    def watermark(self) -> datetime | None:
-        """The job's event-time watermark at the last committed feed marker."""
-        return self.totals.watermark
+    # The job's watermark at the stop: the newest event time it has read minus the delay.
+    watermark: datetime | None = None
 
     @property
     def open_from(self) -> datetime | None:
         """Start of the first window still open at the stop: it and later windows are kept in
-        the checkpoint and come out in a later run (an event later than the watermark bound
-        closes them). None when no watermark was seen."""
+        the checkpoint and come out in a later run (once an event later than the watermark
+        bound arrives). None when the job has read no event."""
         if self.watermark is None:
             return None
         moment = self.watermark + timedelta(milliseconds=1)
@@ -256,6 +254,11 @@ def run_stream(
         seconds=time.monotonic() - started,
         unparsed_lines=feeder.unparsed_lines,
         pending_files=len(feeder.pending()),
+        watermark=(
+            feeder.max_event_at_read - timedelta(seconds=settings.stream_watermark_delay_seconds)
+            if feeder.max_event_at_read is not None
+            else None
+        ),
     )
     log.info(
         "stream_stopped",

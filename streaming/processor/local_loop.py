@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import structlog
@@ -33,9 +32,7 @@ class ProcessorTotals:
     bad_records: int = 0
     alerts_opened: int = 0
     alerts_resolved: int = 0
-    # feed markers seen (the feeder's acknowledgements) and the newest watermark they carried
-    feed_markers: set[str] = field(default_factory=set)
-    watermark: datetime | None = None
+    feed_markers: set[str] = field(default_factory=set)  # the local feeder's acknowledgements
 
     def add(self, result: BatchResult) -> None:
         self.files += 1
@@ -60,10 +57,6 @@ def read_part_file(part: PartFile, totals: ProcessorTotals) -> list[Record]:
             continue
         if isinstance(record, FeedMarker):
             totals.feed_markers.add(record.marker)
-            if record.watermark is not None and (
-                totals.watermark is None or record.watermark > totals.watermark
-            ):
-                totals.watermark = record.watermark
         else:
             records.append(record)
     return records

@@ -60,7 +60,6 @@ class FeedMarker:
     """The local feeder's end-of-chunk line, passed through the job (decision 0601)."""
 
     marker: str
-    watermark: datetime | None  # the job's watermark when the marker passed, if any yet
 
 
 Record = WindowResult | LateEvent | InvalidEvent | FeedMarker
@@ -102,8 +101,7 @@ def parse_record(raw: dict[str, Any]) -> Record:
         if record_type == "invalid_event":
             return InvalidEvent(raw.get("transaction_id"), raw.get("provider_id"))
         if record_type == "feed_marker":
-            watermark = raw.get("window_end")
-            return FeedMarker(str(raw["transaction_id"]), _utc(watermark) if watermark else None)
+            return FeedMarker(str(raw["transaction_id"]))
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         raise RecordError(f"bad {record_type} record: {error!r}") from error
     raise RecordError(f"unknown record_type {record_type!r}")

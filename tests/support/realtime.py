@@ -41,7 +41,7 @@ MEASURES = (
     "transactions", "approved", "rejected", "failed", "reversed",
     "gross_amount", "reversed_amount", "net_amount", "commission",
 )  # fmt: skip
-WAIT_SECONDS = 300.0
+WAIT_SECONDS = 600.0
 
 
 def flink_python() -> Path:

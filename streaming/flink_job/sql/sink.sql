@@ -3,8 +3,8 @@
 --   late_event: one event whose window had already closed (never silently dropped);
 --   invalid_event: one event missing a required field (kept visible, not counted).
 --   feed_marker: the local feeder's end-of-chunk line went through the source (transaction_id
---     names the chunk; window_end is the watermark as it passed): the feeder exposes the next
---     chunk only once this is committed (decision 0601).
+--     names the chunk): the feeder exposes the next chunk only once this is committed
+--     (decision 0601).
 -- window_start / window_end are UTC (the session time zone is UTC).
 CREATE TEMPORARY TABLE window_results (
   `record_type` STRING,
