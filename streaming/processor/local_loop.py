@@ -45,7 +45,7 @@ class ProcessorTotals:
 
 def read_part_file(part: PartFile, totals: ProcessorTotals) -> list[Record]:
     """The file's records; feed markers are taken out here (they only pace the local feed)."""
-    records = []
+    records: list[Record] = []
     for number, line in enumerate(part.path.read_text().splitlines(), start=1):
         if not line.strip():
             continue
