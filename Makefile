@@ -84,7 +84,7 @@ format: venv
 	$(VENV)/bin/ruff format .
 
 test: venv flink-venv package
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 test-fast: venv package
 	$(VENV)/bin/pytest -m "not slow"

@@ -109,11 +109,22 @@ _FAKE_AWS_ENVIRONMENT = {
 }
 
 
+# Under ``pytest -n 2 --dist loadgroup`` (``make test``), tests that share one expensive session
+# resource run on one worker, so each is built once: the Spark session and the CDK synthesis.
+_SHARED_SESSIONS = {"spark": "spark-session", "assembly": "cdk-synthesis"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that uses the moto server carries the ``aws`` marker (``pytest -m aws``)."""
     for item in items:
-        if "moto_server" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "moto_server" in fixtures:
             item.add_marker(pytest.mark.aws)
+        group = next((g for f, g in _SHARED_SESSIONS.items() if f in fixtures), None)
+        if group is None and item.get_closest_marker("infra"):
+            group = _SHARED_SESSIONS["assembly"]
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _free_port() -> int:
