@@ -16,6 +16,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import structlog
@@ -28,7 +29,13 @@ from puntored.errors import PuntoredError
 from puntored.settings import PROJECT_ROOT, Settings
 from puntored.streaming.feeder import Feeder
 from puntored.streaming.flink_job.config import local_property_groups
-from puntored.streaming.processor.local_loop import ProcessorTotals, process_sink_once
+from puntored.streaming.processor.local_loop import (
+    ProcessorTotals,
+    process_sink_once,
+    processor_wiring,
+)
+from puntored.streaming.processor.records import FeedMarker, RecordError, parse_line
+from puntored.streaming.processor.sink_files import committed_part_files
 from puntored.streaming.processor.store import STAGE
 
 log = structlog.get_logger("puntored.stream")
@@ -73,6 +80,21 @@ class StreamResult:
     totals: ProcessorTotals
     events_fed: int
     seconds: float
+    unparsed_lines: int = 0  # lines fed that were not JSON (counted as invalid events)
+    pending_files: int = 0  # event files not yet handed to Flink when the run stopped
+
+    # The job's watermark at the stop: the newest event time it has read minus the delay.
+    watermark: datetime | None = None
+
+    @property
+    def open_from(self) -> datetime | None:
+        """Start of the first window still open at the stop: it and later windows are kept in
+        the checkpoint and come out in a later run (once an event later than the watermark
+        bound arrives). None when the job has read no event."""
+        if self.watermark is None:
+            return None
+        moment = self.watermark + timedelta(milliseconds=1)
+        return moment.replace(second=0, microsecond=0)
 
 
 def flink_python(settings: Settings) -> Path:
@@ -172,21 +194,48 @@ def _reset_for_replay(settings: Settings, paths: StreamPaths) -> None:
         engine.dispose()
 
 
+def committed_markers(windows: Path) -> set[str]:
+    """Feed markers in every committed sink file (a restart checks the awaited chunk here)."""
+    markers: set[str] = set()
+    for part in committed_part_files(windows):
+        for line in part.path.read_text().splitlines():
+            if '"feed_marker"' not in line:
+                continue
+            try:
+                record = parse_line(line)
+            except RecordError:
+                continue
+            if isinstance(record, FeedMarker):
+                markers.add(record.marker)
+    return markers
+
+
 def run_stream(
     settings: Settings,
     duration: float | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     poll_seconds: float = 0.5,
+    on_job_started: Callable[[FlinkJob], None] = lambda job: None,
 ) -> StreamResult:
-    """Run Flink + processor until ``duration`` seconds pass or ``should_stop()`` is true."""
+    """Run Flink + processor until ``duration`` seconds pass or ``should_stop()`` is true.
+
+    The run stops without draining: windows the watermark has not passed stay open in the
+    checkpoint (reported as ``open_from``) and come out in the next run, so a restart never
+    emits a window twice with different contents.
+    """
     paths = StreamPaths(settings.stream_dir)
     upgrade(settings.serving_database_url)
     checkpoint = prepare(settings, paths)
     engine = make_engine(settings.serving_database_url)
+    # the realtime store, alert rules, webhook/SNS delivery and per-event rules of the settings
+    wiring = processor_wiring(settings, paths.events)
     feeder = Feeder(paths.events, paths.flink_input, paths.feeder_state)
+    if feeder.awaiting is not None:  # the last chunk may have been read before the stop
+        feeder.acknowledge(committed_markers(paths.windows))
     totals = ProcessorTotals()
     started = time.monotonic()
     job = FlinkJob(settings, paths, checkpoint)
+    on_job_started(job)
     log.info("stream_started", resumed_from=str(checkpoint) if checkpoint else None)
     try:
         while not should_stop():
@@ -194,15 +243,34 @@ def run_stream(
                 break
             job.check_alive()
             feeder.step()
-            if process_sink_once(engine, paths.windows, totals) == 0:
+            read = process_sink_once(engine, paths.windows, totals, **wiring)
+            if feeder.acknowledge(totals.feed_markers):
+                continue  # Flink read the whole chunk: hand it the next one now
+            if read == 0:
                 time.sleep(poll_seconds)
     finally:
         job.stop()
-        process_sink_once(engine, paths.windows, totals)
+        process_sink_once(engine, paths.windows, totals, **wiring)
+        feeder.acknowledge(totals.feed_markers)
         engine.dispose()
-    return StreamResult(
+    result = StreamResult(
         resumed_from=str(checkpoint) if checkpoint else None,
         totals=totals,
         events_fed=feeder.events_fed,
         seconds=time.monotonic() - started,
+        unparsed_lines=feeder.unparsed_lines,
+        pending_files=len(feeder.pending()),
+        watermark=(
+            feeder.max_event_at_read - timedelta(seconds=settings.stream_watermark_delay_seconds)
+            if feeder.max_event_at_read is not None
+            else None
+        ),
     )
+    log.info(
+        "stream_stopped",
+        watermark=str(result.watermark) if result.watermark else None,
+        open_from=str(result.open_from) if result.open_from else None,
+        pending_files=result.pending_files,
+        awaiting=feeder.awaiting,
+    )
+    return result

@@ -123,6 +123,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         group = next((g for f, g in _SHARED_SESSIONS.items() if f in fixtures), None)
         if group is None and item.get_closest_marker("infra"):
             group = _SHARED_SESSIONS["assembly"]
+        if group is None and item.get_closest_marker("flink"):
+            group = "flink-jobs"  # one Flink mini-cluster at a time (2 cores; timing tests)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
 

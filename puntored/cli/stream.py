@@ -42,5 +42,13 @@ def stream(
         f"resumed from: {result.resumed_from or 'none (replay)'}; "
         f"events fed {result.events_fed}; window results {totals.windows}; "
         f"late events {totals.late_events}; invalid events {totals.invalid_events}; "
-        f"alerts opened {totals.alerts_opened}, resolved {totals.alerts_resolved}"
+        f"alerts opened {totals.alerts_opened}, resolved {totals.alerts_resolved}; "
+        f"lines not JSON {result.unparsed_lines}"
     )
+    if result.open_from is not None:
+        console.print(
+            f"windows from {result.open_from:%Y-%m-%d %H:%M} UTC are still open (watermark "
+            f"{result.watermark:%H:%M:%S}); the next run resumes them from the checkpoint"
+        )
+    if result.pending_files:
+        console.print(f"{result.pending_files} event files not yet fed (the next run feeds them)")

@@ -5,8 +5,9 @@ In production Managed Service for Apache Flink puts the properties at
 and passes ``--properties PATH``. Property groups:
 
 - ``JobConfig``: ``profile`` (local | prod), ``watermark.delay.seconds``, ``dedup.ttl.minutes``,
-  ``parallelism``, ``checkpoint.interval.seconds``, local ``checkpoint.dir``; any ``flink.*``
-  key is passed to Flink's configuration without the prefix.
+  ``idle.timeout.seconds``, ``parallelism``, ``checkpoint.interval.seconds``, local
+  ``checkpoint.dir``; any ``flink.*`` key is passed to Flink's configuration without the
+  prefix.
 - ``SourceConfig``: local ``path``, ``monitor.interval.seconds``; prod ``stream.arn``,
   ``aws.region``, ``source.init.position``.
 - ``SinkConfig``: local ``path``; prod ``stream.arn``, ``aws.region``.
@@ -22,6 +23,9 @@ from typing import Any
 MANAGED_FLINK_PROPERTIES = Path("/etc/flink/application_properties.json")
 PROFILES = ("local", "prod")
 INIT_POSITIONS = ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP")
+# The local feeder ends every chunk with a line of this event_type (decision 0601): the job
+# passes it straight to the sink as a ``feed_marker`` record, never into a window.
+FEED_MARKER_EVENT_TYPE = "feed_marker"
 
 
 class ConfigError(ValueError):
@@ -35,6 +39,7 @@ class JobConfig:
     sink: dict[str, str]
     watermark_delay_seconds: int = 5
     dedup_ttl_minutes: int = 60
+    idle_timeout_seconds: int = 10
     parallelism: int = 1
     checkpoint_interval_seconds: int = 2
     checkpoint_dir: str | None = None
@@ -101,6 +106,7 @@ def parse_config(groups: dict[str, dict[str, str]]) -> JobConfig:
         sink=sink,
         watermark_delay_seconds=_positive_int(job, "watermark.delay.seconds", 5),
         dedup_ttl_minutes=_positive_int(job, "dedup.ttl.minutes", 60),
+        idle_timeout_seconds=_positive_int(job, "idle.timeout.seconds", 10),
         parallelism=_positive_int(job, "parallelism", 1),
         checkpoint_interval_seconds=_positive_int(job, "checkpoint.interval.seconds", 2),
         checkpoint_dir=job.get("checkpoint.dir") or None,

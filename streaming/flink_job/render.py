@@ -11,7 +11,7 @@ from string import Template
 
 from puntored.contract.flink import flink_column_ddl
 from puntored.contract.transaction import required_field_names
-from puntored.streaming.flink_job.config import JobConfig
+from puntored.streaming.flink_job.config import FEED_MARKER_EVENT_TYPE, JobConfig
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
@@ -40,6 +40,8 @@ def source_options(config: JobConfig) -> dict[str, str]:
             # A line that is not JSON at all cannot become a row; rows missing required
             # fields become invalid_event records instead of failing the job.
             "json.ignore-parse-errors": "true",
+            # e.g. json.decode.json-parser.enabled (the benchmark compares JSON decoders)
+            **{k: v for k, v in config.source.items() if k.startswith("json.")},
         }
     return {
         "connector": "kinesis",
@@ -165,6 +167,7 @@ def render_statements(config: JobConfig) -> list[str]:
             provider_minute=_window_results(per_product=False),
             provider_product_minute=_window_results(per_product=True),
             required_not_null=required,
+            feed_marker=FEED_MARKER_EVENT_TYPE,
         ),
     ]
 
@@ -183,6 +186,9 @@ def flink_configuration(config: JobConfig, recovery_path: str | None = None) -> 
         # No mini-batch: with it the planner turns the proctime first-row deduplication into
         # an updating Rank, which the append-only window aggregation and sink cannot consume.
         "table.exec.mini-batch.enabled": "false",
+        # A source subtask (or Kinesis shard) without data is marked idle after this long, so
+        # it does not hold the watermark back; the ordered feed keeps new data newer.
+        "table.exec.source.idle-timeout": f"{config.idle_timeout_seconds} s",
     }
     if config.profile == "local":
         settings |= {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,13 @@ from puntored.database.store_selection import open_realtime_store
 from puntored.settings import Settings
 from puntored.streaming.processor.alerts import AlertRules
 from puntored.streaming.processor.delivery import AlertDelivery
-from puntored.streaming.processor.records import Record, RecordError, parse_line, sale_event
+from puntored.streaming.processor.records import (
+    FeedMarker,
+    Record,
+    RecordError,
+    parse_line,
+    sale_event,
+)
 from puntored.streaming.processor.sink_files import (
     POSITIONS_KEY,
     PartFile,
@@ -46,6 +52,7 @@ class ProcessorTotals:
     bad_records: int = 0
     alerts_opened: int = 0
     alerts_resolved: int = 0
+    feed_markers: set[str] = field(default_factory=set)  # the local feeder's acknowledgements
 
     def add(self, result: BatchResult) -> None:
         self.files += 1
@@ -57,15 +64,21 @@ class ProcessorTotals:
 
 
 def read_part_file(part: PartFile, totals: ProcessorTotals) -> list[Record]:
-    records = []
+    """The file's records; feed markers are taken out here (they only pace the local feed)."""
+    records: list[Record] = []
     for number, line in enumerate(part.path.read_text().splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            records.append(parse_line(line))
+            record = parse_line(line)
         except RecordError as error:
             totals.bad_records += 1
             log.error("bad_window_record", file=str(part.path), line=number, reason=str(error))
+            continue
+        if isinstance(record, FeedMarker):
+            totals.feed_markers.add(record.marker)
+        else:
+            records.append(record)
     return records
 
 

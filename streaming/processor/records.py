@@ -11,7 +11,7 @@ from typing import Any
 from puntored.database.engine import as_utc
 
 WINDOW_TYPES = ("provider_minute", "provider_product_minute")
-RECORD_TYPES = (*WINDOW_TYPES, "late_event", "invalid_event", "high_value_event")
+RECORD_TYPES = (*WINDOW_TYPES, "late_event", "invalid_event", "high_value_event", "feed_marker")
 
 
 class RecordError(ValueError):
@@ -71,7 +71,14 @@ class InvalidEvent:
     provider_id: str | None
 
 
-Record = WindowResult | LateEvent | InvalidEvent | SaleEvent
+@dataclass(frozen=True)
+class FeedMarker:
+    """The local feeder's end-of-chunk line, passed through the job (decision 0601)."""
+
+    marker: str
+
+
+Record = WindowResult | LateEvent | InvalidEvent | SaleEvent | FeedMarker
 
 
 def _utc(value: str) -> datetime:
@@ -112,6 +119,8 @@ def parse_record(raw: dict[str, Any]) -> Record:
             return sale_event(raw, amount_field="gross_amount", time_field="window_start")
         if record_type == "invalid_event":
             return InvalidEvent(raw.get("transaction_id"), raw.get("provider_id"))
+        if record_type == "feed_marker":
+            return FeedMarker(str(raw["transaction_id"]))
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         raise RecordError(f"bad {record_type} record: {error!r}") from error
     raise RecordError(f"unknown record_type {record_type!r}")

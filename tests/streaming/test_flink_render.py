@@ -75,8 +75,10 @@ def test_local_profile_monitors_a_folder_and_checkpoints(tmp_path: Path) -> None
 def test_source_columns_come_from_the_contract(tmp_path: Path) -> None:
     local, _ = _configs(tmp_path)
     source = render_statements(local)[0]
-    assert re.findall(r"^  `(\w+)` ", source, flags=re.M) == [*field_names(), "proc_time"]
-    assert "WATERMARK FOR `event_at` AS `event_at` - INTERVAL '5' SECOND" in source
+    columns = re.findall(r"^  `(\w+)` ", source, flags=re.M)
+    assert columns == [*field_names(), "proc_time", "event_time"]
+    assert "WATERMARK FOR `event_time` AS `event_time` - INTERVAL '5' SECOND" in source
+    assert "`event_time` AS coalesce(`event_at`, TO_TIMESTAMP_LTZ(0, 3))" in source
 
 
 def test_the_properties_layout_is_what_managed_flink_expects() -> None:

@@ -6,8 +6,8 @@ CREATE TEMPORARY VIEW classified_events AS
 select
   *,
   coalesce(
-    floor(`event_at` to minute) + interval '1' minute - interval '0.001' second
-      <= current_watermark(`event_at`),
+    floor(`event_time` to minute) + interval '1' minute - interval '0.001' second
+      <= current_watermark(`event_time`),
     false
   ) as is_late
 from unique_events

@@ -21,5 +21,5 @@ select
   ${commission} as commission,
   -- latency of sales: cumulative counts per upper bound (ms), p95 derived by the processor
   ${latency_le_counts}
-from table(tumble(table on_time_events, descriptor(`event_at`), interval '1' minute))
+from table(tumble(table on_time_events, descriptor(`event_time`), interval '1' minute))
 group by `provider_id`, `product_id`, window_start, window_end, window_time
