@@ -40,6 +40,7 @@ PROCESSOR_DEPENDENCIES = (
     "psycopg",
     "boto3",
     "tenacity",
+    "httpx",  # alert webhooks (streaming/processor/delivery.py)
     "holidays",  # the volume baseline knows Colombian festivos
 )
 

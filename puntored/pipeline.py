@@ -260,10 +260,15 @@ def realtime_replay(settings: Settings, seconds: float, rate: float) -> str:
 
 
 def in_words(totals: object) -> str:
-    """A dataclass of counts as words: ``42 windows, 3 late events, 1 alerts opened``."""
+    """A dataclass's counts as words: ``42 windows, 3 late events, 1 alerts opened`` (fields
+    that are not counts, such as the feeder's acknowledged markers, are left out)."""
     assert dataclasses.is_dataclass(totals) and not isinstance(totals, type)
-    counts = dataclasses.asdict(totals)
-    return ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in counts.items())
+    counts = {f.name: getattr(totals, f.name) for f in dataclasses.fields(totals)}
+    return ", ".join(
+        f"{value:,} {name.replace('_', ' ')}"
+        for name, value in counts.items()
+        if isinstance(value, int)
+    )
 
 
 def demo_stages(settings: Settings, start: date, days: int, replay_seconds: float) -> list[Stage]:

@@ -20,9 +20,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from puntored.aws import AwsConfig
 from puntored.errors import PuntoredError, describe
 from puntored.settings import Settings
-from puntored.storage import AwsConfig
 
 DONE = ("SUCCEEDED", "FAILED", "CANCELLED")
 FIRST_POLL_SECONDS = 0.2

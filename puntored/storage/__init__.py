@@ -8,7 +8,7 @@
 Every file operation outside Spark and dbt goes through it.
 """
 
-from puntored.storage.aws import AwsConfig
+from puntored.aws import AwsConfig
 from puntored.storage.base import FileEntry, StorageError, StorageNotFound
 from puntored.storage.conditional import ConditionalObjects, Versioned
 from puntored.storage.files import Storage

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from puntored.storage.aws import AwsConfig
+from puntored.aws import AwsConfig
 from puntored.storage.base import StorageError
 from puntored.storage.locations import Location, split_s3
 

@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pyarrow.fs as pafs
 
-from puntored.storage.aws import AwsConfig
+from puntored.aws import AwsConfig
 from puntored.storage.base import Backend, FileEntry, StorageError
 from puntored.storage.local import LocalBackend
 from puntored.storage.locations import Location, as_location, is_s3, split_s3

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from puntored.storage.aws import AwsConfig
+from puntored.aws import AwsConfig
 from puntored.storage.base import FileEntry, StorageError, StorageNotFound
 from puntored.storage.locations import S3_SCHEME, name_of, split_s3
 

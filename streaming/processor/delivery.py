@@ -30,10 +30,10 @@ from tenacity import (
     wait_exponential,
 )
 
+from puntored.aws import AwsConfig
 from puntored.database.engine import transaction
 from puntored.database.models import Alert, Webhook, WebhookDelivery
 from puntored.settings import Settings
-from puntored.storage import AwsConfig
 
 log = structlog.get_logger("puntored.stream.delivery")
 SIGNATURE_HEADER = "X-PuntoRed-Signature"

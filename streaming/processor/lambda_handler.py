@@ -115,6 +115,7 @@ def decode_kinesis_event(event: dict[str, Any], stored: ShardPositions) -> Decod
     for shard, lowest in first.items():
         # Delivery starts at the mapping's checkpoint: older reported records were given up.
         failed[shard] = {q for q in failed.get(shard, set()) if q >= lowest}
+    failed = {shard: sequences for shard, sequences in failed.items() if sequences}
     return DecodedBatch(records, failures, ShardPositions(consumed, failed), stored)
 
 

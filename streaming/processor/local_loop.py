@@ -49,7 +49,9 @@ class ProcessorTotals:
     windows: int = 0
     late_events: int = 0
     invalid_events: int = 0
-    bad_records: int = 0
+    bad_records: int = 0  # sink records the processor could not read
+    # raw event lines the per-event rules could not read (Flink counts them as invalid events)
+    unreadable_event_lines: int = 0
     alerts_opened: int = 0
     alerts_resolved: int = 0
     feed_markers: set[str] = field(default_factory=set)  # the local feeder's acknowledgements
@@ -140,7 +142,7 @@ def event_files(events_dir: Path, after: str) -> list[Path]:
 
 def read_sales(path: Path, totals: ProcessorTotals) -> list[Record]:
     """The sales of one raw event file (per-event rules); lines that are not events are
-    counted as bad and skipped (the Flink job reports them as invalid)."""
+    counted apart and skipped (the Flink job reports them as invalid events)."""
     sales: list[Record] = []
     for line in path.read_text().splitlines():
         if not line.strip():
@@ -150,7 +152,7 @@ def read_sales(path: Path, totals: ProcessorTotals) -> list[Record]:
             if raw.get("event_type") == "sale":
                 sales.append(sale_event(raw))
         except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError):
-            totals.bad_records += 1
+            totals.unreadable_event_lines += 1
     return sales
 
 

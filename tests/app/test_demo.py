@@ -43,7 +43,8 @@ def test_closing_lines_name_the_portal_and_the_key_and_paste_at_any_width(
 
 def test_the_realtime_summary_is_in_words() -> None:
     totals = ProcessorTotals(files=1, windows=42, late_events=3, alerts_opened=2)
+    totals.feed_markers.add("chunk-000001")  # not a count: left out
     words = in_words(totals)
     assert "ProcessorTotals" not in words and "=" not in words
     assert words.startswith("1 files, 42 windows, 3 late events")
-    assert "2 alerts opened" in words
+    assert "2 alerts opened" in words and "chunk" not in words and "feed markers" not in words

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pytest
 import trino_sql_validator
 
+from puntored.aws import AwsConfig
 from puntored.database.engine import make_engine
 from puntored.database.migrate import upgrade
 from puntored.serving.athena import QueryResult
@@ -36,10 +37,9 @@ from puntored.serving.sync.marts import (
     Partitions,
 )
 from puntored.serving.sync.run import run_sync
-from puntored.serving.sync.warehouse import AthenaWarehouse, DuckDBWarehouse
+from puntored.serving.sync.warehouse import AthenaWarehouse, DuckDBWarehouse, Rebuild
 from puntored.serving.sync.writer import SyncVerificationError
 from puntored.settings import Settings
-from puntored.storage import AwsConfig
 from tests.support.mart_builder import build_marts
 from tests.support.moto_athena import MotoAthena
 
@@ -120,9 +120,15 @@ class MotoMarts(AthenaWarehouse):
         self._ask(self._duck.columns_sql(marts))
         return super().columns(marts)
 
-    def built_at(self, mart: Mart, partitions: Partitions) -> dict[date, datetime]:
-        self._ask(self._duck.built_at_sql(mart, partitions))
-        return super().built_at(mart, partitions)
+    def built_at(
+        self, mart: Mart, partitions: Partitions, *, after: datetime | None = None
+    ) -> dict[date, Rebuild]:
+        self._ask(self._duck.built_at_sql(mart, partitions, after))
+        return super().built_at(mart, partitions, after=after)
+
+    def row_count(self, mart: Mart, partitions: Partitions) -> int:
+        self._ask(self._duck.row_count_sql(mart, partitions))
+        return super().row_count(mart, partitions)
 
     def fingerprints(
         self, mart: Mart, kind: FingerprintKind, partitions: Partitions

@@ -87,7 +87,9 @@ def test_the_properties_layout_is_what_managed_flink_expects() -> None:
     run_options = next(
         g for g in groups if g["PropertyGroupId"] == "kinesis.analytics.flink.run.options"
     )
-    assert run_options["PropertyMap"]["python"] == "streaming/flink_job/main.py"
+    # the job's entry point inside the app zip (infra/packaging.py puts the package under python/)
+    assert run_options["PropertyMap"]["python"] == "python/puntored/streaming/flink_job/main.py"
+    assert run_options["PropertyMap"]["pyFiles"] == "python"
 
 
 @pytest.mark.parametrize(

@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from puntored.aws import AwsConfig
 from puntored.database.engine import make_engine, transaction
 from puntored.database.migrate import upgrade
 from puntored.database.models import PipelineStatus, RealtimeLateEvents, RealtimeProviderMinute
 from puntored.errors import PuntoredError
 from puntored.settings import Settings
-from puntored.storage import AwsConfig
 from puntored.streaming.flink_job.render import LATENCY_BOUNDS_MS
 from puntored.streaming.processor import lambda_handler
 from puntored.streaming.processor.lambda_handler import handle, handler

@@ -9,8 +9,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from puntored.aws import AwsConfig
 from puntored.settings import Settings
-from puntored.storage import AwsConfig
 
 
 @dataclass

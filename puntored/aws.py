@@ -3,6 +3,9 @@
 ``PUNTORED_AWS_ENDPOINT_URL`` points every client (pyarrow's S3 filesystem, boto3, and through
 ``session()`` awswrangler) at an emulator such as moto's server; unset, the clients use AWS's
 own endpoints. Credentials come from the standard AWS chain (environment, profile, role).
+
+A core module of its own, below the storage layer: the processor Lambda's zip carries boto3 but
+not pyarrow, so the Lambda's modules import AWS clients from here, never ``puntored.storage``.
 """
 
 from __future__ import annotations
