@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,28 @@ MEASURES = (
 )
 COUNTS = ("transactions", "approved", "rejected", "failed", "reversed")
 AMOUNTS = ("gross_amount", "reversed_amount", "net_amount", "commission")
+
+
+def provider_windows_statement(provider_id: str, since: datetime) -> Select[Any]:
+    """A provider's windows since ``since`` (a (provider, window_start) key range scan)."""
+    table = RealtimeProviderMinute.__table__
+    return (
+        select(*(table.c[name] for name in MEASURES))
+        .where(table.c.provider_id == provider_id, table.c.window_start >= since)
+        .order_by(table.c.window_start)
+    )
+
+
+def product_windows_statement(
+    provider_id: str, since: datetime, product_id: str | None
+) -> Select[Any]:
+    table = RealtimeProviderProductMinute.__table__
+    statement = select(table.c.product_id, *(table.c[name] for name in MEASURES)).where(
+        table.c.provider_id == provider_id, table.c.window_start >= since
+    )
+    if product_id is not None:
+        statement = statement.where(table.c.product_id == product_id)
+    return statement.order_by(table.c.window_start, table.c.product_id)
 
 
 @dataclass(frozen=True)
@@ -261,24 +283,13 @@ class SqlRealtimeStore:
         return {as_utc(start): transactions for start, transactions in rows}
 
     def provider_windows(self, provider_id: str, since: datetime) -> list[dict[str, Any]]:
-        table = RealtimeProviderMinute.__table__
-        statement = (
-            select(*(table.c[name] for name in MEASURES))
-            .where(table.c.provider_id == provider_id, table.c.window_start >= since)
-            .order_by(table.c.window_start)
-        )
+        statement = provider_windows_statement(provider_id, since)
         return [_aware(row) for row in self.session.execute(statement).mappings()]
 
     def product_windows(
         self, provider_id: str, since: datetime, product_id: str | None
     ) -> list[dict[str, Any]]:
-        table = RealtimeProviderProductMinute.__table__
-        statement = select(table.c.product_id, *(table.c[name] for name in MEASURES)).where(
-            table.c.provider_id == provider_id, table.c.window_start >= since
-        )
-        if product_id is not None:
-            statement = statement.where(table.c.product_id == product_id)
-        statement = statement.order_by(table.c.window_start, table.c.product_id)
+        statement = product_windows_statement(provider_id, since, product_id)
         return [_aware(row) for row in self.session.execute(statement).mappings()]
 
     def late_totals(self, provider_id: str, since: datetime) -> tuple[int, Decimal]:

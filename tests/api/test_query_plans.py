@@ -15,9 +15,12 @@ from puntored.api.pagination import ClientQuery
 from puntored.api.queries.alerts import provider_alerts_statement
 from puntored.api.queries.clients import client_count_statement, client_page_statement
 from puntored.api.queries.daily import provider_daily_statement, provider_product_daily_statement
-from puntored.api.queries.realtime import product_windows_statement, provider_windows_statement
 from puntored.database.engine import make_engine
 from puntored.database.migrate import upgrade
+from puntored.database.realtime_store import (
+    product_windows_statement,
+    provider_windows_statement,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
