@@ -281,6 +281,7 @@ def demo_stages(settings: Settings, start: date, days: int, replay_seconds: floa
         Stage("transform", lambda: transform(settings)),
         Stage("sync", lambda: sync(settings)),
         Stage("reports", lambda: reports(settings, generated)),
+        Stage("reconcile", lambda: reconcile(settings, generated[-1])),
     ]
     if replay_seconds > 0:
         stages.append(Stage("realtime", lambda: realtime_replay(settings, replay_seconds, 200)))
