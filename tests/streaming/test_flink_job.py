@@ -8,9 +8,8 @@ invalid event; then a stop and a restart from the checkpoint with more events.
 from __future__ import annotations
 
 import os
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -29,12 +28,11 @@ from puntored.database.models import (
 )
 from puntored.settings import PROJECT_ROOT, Settings
 from puntored.streaming.events import sale, write_event_file
-from puntored.streaming.runner import StreamResult, run_stream
+from tests.support.realtime import StreamThread, wait_for
 
 pytestmark = [pytest.mark.flink, pytest.mark.slow]
 
 T0 = datetime(2026, 11, 2, 13, 0, tzinfo=UTC)
-WAIT_SECONDS = 240
 
 
 def at(seconds: float) -> datetime:
@@ -93,40 +91,6 @@ def late_file() -> list[dict[str, Any]]:
 def restart_file() -> list[dict[str, Any]]:
     """After the restart: minute 13:05, closed by an event at 13:06:10."""
     return [sale(f"m5-{i}", at(300 + i)) for i in range(6)] + [sale("tick-3", at(370))]
-
-
-class StreamThread:
-    def __init__(self, settings: Settings) -> None:
-        self.stop_event = threading.Event()
-        self.result: StreamResult | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(settings,), daemon=True)
-        self.thread.start()
-
-    def _run(self, settings: Settings) -> None:
-        try:
-            self.result = run_stream(settings, should_stop=self.stop_event.is_set)
-        except BaseException as error:
-            self.error = error
-
-    def stop(self) -> StreamResult:
-        self.stop_event.set()
-        self.thread.join(120)
-        if self.error is not None:
-            raise self.error
-        assert self.result is not None
-        return self.result
-
-
-def wait_for(condition: Callable[[], bool], stream: StreamThread, what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if stream.error is not None:
-            raise stream.error
-        if condition():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
