@@ -109,24 +109,27 @@ _FAKE_AWS_ENVIRONMENT = {
 }
 
 
-# Under ``pytest -n 2 --dist loadgroup`` (``make test``), tests that share one expensive session
-# resource run on one worker, so each is built once: the Spark session and the CDK synthesis.
-_SHARED_SESSIONS = {"spark": "spark-session", "assembly": "cdk-synthesis"}
+# Under ``pytest -n 2 --dist loadgroup`` (``make test``) every test carries an xdist group, so
+# xdist schedules whole groups: a test file is one group (its module fixtures are built once, on
+# one worker), the CDK-synthesis tests are one (one synthesis per run) and the Flink tests are one
+# (one mini-cluster at a time: the timing tests must not share the two cores with a second job).
+# docs/decisions/1002-tests-on-two-workers.md; tests/core/test_suite_scheduling.py checks that
+# the installed pytest and pytest-xdist honour groups added here.
+def xdist_group_of(item: pytest.Item) -> str:
+    if item.get_closest_marker("flink"):
+        return "flink-jobs"
+    if item.get_closest_marker("infra") or "assembly" in getattr(item, "fixturenames", ()):
+        return "cdk-synthesis"
+    return item.nodeid.split("::", 1)[0]
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook turns groups into scopes
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that uses the moto server carries the ``aws`` marker (``pytest -m aws``)."""
     for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        if "moto_server" in fixtures:
+        if "moto_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.aws)
-        group = next((g for f, g in _SHARED_SESSIONS.items() if f in fixtures), None)
-        if group is None and item.get_closest_marker("infra"):
-            group = _SHARED_SESSIONS["assembly"]
-        if group is None and item.get_closest_marker("flink"):
-            group = "flink-jobs"  # one Flink mini-cluster at a time (2 cores; timing tests)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+        item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
 
 
 def _free_port() -> int:
