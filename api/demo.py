@@ -19,14 +19,16 @@ class DemoAccess:
     last_day: date
     example: str  # curl of the daily endpoint over the week ending at last_day
 
-    def closing_lines(self, screenshots: str) -> list[str]:
+    def closing_lines(self, screenshots: str, serving: bool = True) -> list[str]:
         """The demo's last words. ``screenshots`` says where the page screenshots are (or why
-        there are none)."""
+        there are none); ``serving`` whether the API stays up after them."""
         api = f"{self.base_url}/v1/providers/{self.provider_id}"
         header = f"-H 'X-API-Key: {self.key}'"
         report = f"{self.provider_id}-{self.last_day}-transactions.csv.gz"
         return [
-            f"The demo is served at {self.base_url} until you press Ctrl-C.",
+            f"The demo is served at {self.base_url} until you press Ctrl-C."
+            if serving
+            else "The demo's API has stopped (--no-serve): `puntored serve` serves the same data.",
             "",
             f"Provider portal: {self.base_url}/portal",
             f"  Sign in as {self.provider_id} with this demo API key (shown once; paste it into "

@@ -48,7 +48,7 @@ def demo(
     with background_server(create_app(settings), port=port):
         shots = _screenshots(settings, provider, access) if screenshots else "not taken"
         console.print()
-        print_unwrapped(console, access.closing_lines(shots))
+        print_unwrapped(console, access.closing_lines(shots, serving=serve))
         if serve:
             _wait_for_ctrl_c()
 

@@ -35,6 +35,10 @@ def test_closing_lines_name_the_portal_and_the_key_and_paste_at_any_width(
     assert "from=2026-11-24&to=2026-11-30" in commands[0]
     assert commands[2].endswith("/reports/2026-11-30'")
 
+    assert lines[0] == "The demo is served at http://127.0.0.1:8123 until you press Ctrl-C."
+    stopped = access.closing_lines("not taken", serving=False)[0]
+    assert "Ctrl-C" not in stopped and "puntored serve" in stopped
+
     for width in (40, 80, 200):
         out = io.StringIO()
         print_unwrapped(Console(file=out, width=width, force_terminal=False), lines)
