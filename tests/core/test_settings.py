@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from puntored.errors import PuntoredError
 from puntored.settings import Settings, SettingsError, load_settings
+from puntored.streaming.runner import StreamPaths
 
 
 def test_local_layout_lives_under_the_data_root(tmp_path: Path) -> None:
@@ -78,6 +79,9 @@ def test_data_root_is_absolute_from_the_start(
     assert s.data_dir == tmp_path.resolve() / "reldata"
     monkeypatch.chdir("/")
     assert s.landing_dir == tmp_path.resolve() / "reldata" / "landing"
+    # the Flink job runs with the checkout as its working directory: its paths must be absolute
+    assert StreamPaths(s.stream_dir).properties.is_absolute()
+    assert s.stream_dir == tmp_path.resolve() / "reldata" / "stream"
     assert s.serving_database_url == f"sqlite:///{tmp_path.resolve() / 'reldata/serving.sqlite'}"
 
 
