@@ -22,6 +22,7 @@ import gzip
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,7 +36,7 @@ from puntored.contract.dbt import raw_transactions_columns
 from puntored.contract.spark import transaction_schema
 from puntored.glue.landing.local import run_landing
 from puntored.glue.landing.session import local_session
-from puntored.reference.load import load_reference
+from puntored.reference.load import Product, load_reference
 from puntored.settings import Settings
 
 FIRST_DAY = date(2026, 11, 2)
@@ -53,7 +54,7 @@ def write_input(landing: Path, events: int, seed: int = 7, days: int = DAYS) -> 
     reference = load_reference()
     products, clients = reference.products, [c.client_id for c in reference.clients]
     per_file = events // (days * FILES_PER_DAY)
-    jobs = []
+    jobs: list[tuple[Path, date, int, int, int, int]] = []
     n = 0
     for day_index in range(days):
         day = FIRST_DAY + timedelta(days=day_index)
@@ -65,7 +66,16 @@ def write_input(landing: Path, events: int, seed: int = 7, days: int = DAYS) -> 
         list(pool.map(lambda job: _write_file(*job, products=products, clients=clients), jobs))
 
 
-def _write_file(landing, day, hour, start, count, seed, products, clients) -> None:  # type: ignore[no-untyped-def]
+def _write_file(
+    landing: Path,
+    day: date,
+    hour: int,
+    start: int,
+    count: int,
+    seed: int,
+    products: Sequence[Product],
+    clients: Sequence[str],
+) -> None:
     rng = np.random.default_rng(seed)
     product_index = rng.integers(len(products), size=count)
     amounts = rng.integers(1, 200, size=count) * 1000
