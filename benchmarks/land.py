@@ -62,8 +62,12 @@ def write_input(landing: Path, events: int, seed: int = 7, days: int = DAYS) -> 
             count = per_file if (day_index, hour) != (days - 1, 23) else events - n
             jobs.append((landing, day, hour, n, count, int(rng.integers(1 << 31))))
             n += count
+
+    def write(job: tuple[Path, date, int, int, int, int]) -> None:
+        _write_file(*job, products, clients)
+
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda job: _write_file(*job, products=products, clients=clients), jobs))
+        list(pool.map(write, jobs))
 
 
 def _write_file(
