@@ -72,6 +72,17 @@ def _negative_amount() -> Column:
     return _first((_field(name) < 0, f"negative_amount:{name}") for name in _MONEY)
 
 
+def _is_in(name: str, values: Iterable[str]) -> Column:
+    """``event.<name>`` is one of ``values``, built as one SQL expression: one call into the
+    JVM instead of one per literal (``isin`` over the 5,000 clients took 6-12 s of driver time
+    per run, most of a small day's landing; decision 0202). Same null and empty-set semantics
+    as ``Column.isin``."""
+    quoted = ["'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'" for v in sorted(values)]
+    if not quoted:
+        return F.when(_field(name).isNotNull(), F.lit(False))
+    return F.expr(f"event.{name} IN ({', '.join(quoted)})")
+
+
 def _map_literal(pairs: Mapping[str, str]) -> Column:
     return F.create_map(*[F.lit(x) for pair in sorted(pairs.items()) for x in pair])
 
@@ -109,13 +120,13 @@ def classify(
             _wrong_type(),
             _invalid_value(),
             _negative_amount(),
-            F.when(~_field("provider_id").isin(*sorted(providers)), F.lit("unknown_provider")),
+            F.when(~_is_in("provider_id", providers), F.lit("unknown_provider")),
             F.when(
                 F.coalesce(F.element_at(products, _field("product_id")), F.lit(""))
                 != _field("provider_id"),
                 F.lit("unknown_product"),
             ),
-            F.when(~_field("client_id").isin(*sorted(clients)), F.lit("unknown_client")),
+            F.when(~_is_in("client_id", clients), F.lit("unknown_client")),
             F.when(future, F.lit("future_timestamp")),
         )
     )
