@@ -9,10 +9,10 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from puntored.contract.lake import RAW_QUARANTINE, RAW_TRANSACTIONS
@@ -180,34 +180,31 @@ def _land_files(
         storage, config.quarantine, RAW_QUARANTINE.name, result.run_id,
         config.glue_database, config.aws,
     )  # fmt: skip
-    classified = _classify(spark, config, readable)
+    lines = _classify(spark, config, readable, started.date().isoformat())
     try:
-        _count_lines(classified, result)
+        valid_days, bad_days = _count_lines(lines, result)
         staged_raw = join(staging, RAW_TRANSACTIONS.name)
-        existing_rows = _stage_transactions(spark, raw, classified, staged_raw, ingested_at, result)
+        result.landed = _stage_transactions(
+            spark, raw, lines, valid_days, staged_raw, ingested_at, result
+        )
         staged_quarantine = join(staging, RAW_QUARANTINE.name)
         _stage_quarantine(
-            spark, quarantine, classified, readable, result, staged_quarantine, started
+            spark, quarantine, lines, bad_days, readable, result, staged_quarantine, started
         )
-        written = _count_staged(spark, storage, staged_raw) - existing_rows
-        _check_conservation(result, written)
+        _check_conservation(result)
         days = raw.publish(staged_raw)
         result.partitions_written = [d.isoformat() for d in days]
         days = quarantine.publish(staged_quarantine)
         result.quarantine_partitions_written = [d.isoformat() for d in days]
     finally:
-        classified.unpersist()
-
-
-def _count_staged(spark: SparkSession, storage: Storage, staged: str) -> int:
-    if not publish.staged_days(storage, staged):
-        return 0
-    return spark.read.parquet(staged).count()
+        lines.unpersist()
 
 
 def _classify(
-    spark: SparkSession, config: LandingConfig, readable: list[files.LandingFile]
+    spark: SparkSession, config: LandingConfig, readable: list[files.LandingFile], day: str
 ) -> DataFrame:
+    """Every line parsed once, classified and narrowed to typed columns; that frame is cached
+    (not the text, not the parsed structs): everything after reads it (decision 0202)."""
     if readable:
         lines = parse.read_lines(spark, [f.location for f in readable])
     else:
@@ -216,62 +213,80 @@ def _classify(
     classified = validate.classify(
         parsed, config.providers, config.product_provider, config.clients, config.max_line_bytes
     )
-    return classified.persist(StorageLevel.MEMORY_AND_DISK)
+    return validate.narrow(classified, day).persist(StorageLevel.MEMORY_AND_DISK)
 
 
-def _count_lines(classified: DataFrame, result: LandingResult) -> None:
-    counts = classified.groupBy("reason").agg(F.count("*").alias("n")).collect()
-    result.records_read = sum(row["n"] for row in counts)
-    bad = {row["reason"]: row["n"] for row in counts if row["reason"] is not None}
+def _count_lines(lines: DataFrame, result: LandingResult) -> tuple[list[date], list[date]]:
+    """Every line count from one aggregation; the days with valid and with rejected lines."""
+    counts = lines.groupBy("reason", "dt").count().collect()
+    result.records_read = sum(row["count"] for row in counts)
+    bad: Counter[str] = Counter()
+    for row in counts:
+        if row["reason"] is not None:
+            bad[row["reason"]] += row["count"]
     result.quarantined_by_reason = dict(sorted(bad.items()))
-    result.quarantined = sum(result.quarantined_by_reason.values())
+    result.quarantined = sum(bad.values())
+    valid_days = sorted({r["dt"] for r in counts if r["reason"] is None})
+    bad_days = sorted({r["dt"] for r in counts if r["reason"] is not None})
+    return valid_days, bad_days
 
 
 def _stage_transactions(
     spark: SparkSession,
     raw: publish.Publisher,
-    classified: DataFrame,
+    lines: DataFrame,
+    days: list[date],
     staging: str,
     ingested_at: str,
     result: LandingResult,
 ) -> int:
-    """Writes the merged touched partitions to ``staging``; returns the rows already landed.
+    """Writes the touched partitions, merged with their new rows, to ``staging``; returns the
+    new rows written, counted as they are written (an ``Observation`` on the write).
 
     Each term of the conservation law is counted on its own (never as a difference), so a
     lost or doubled row shows up as a broken law.
     """
-    numbered = dedup.number_copies(validate.valid_events(classified))
-    numbered = numbered.persist(StorageLevel.MEMORY_AND_DISK)
+    if not days:
+        return 0
+    events = validate.valid_events(lines)
+    lake_ids = write.read_partitions(spark, raw, days, ["transaction_id"])
+    repeated = dedup.repeats(events, lake_ids).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        counts = numbered.groupBy("dt", dedup.is_first_copy().alias("first")).count().collect()
-        result.duplicates_in_batch = sum(r["count"] for r in counts if not r["first"])
-        days = sorted({r["dt"] for r in counts if r["first"]})
-        unique = dedup.first_copies(numbered)
-        existing = write.read_partitions(spark, raw, days, RAW_COLUMNS)
-        new = unique
-        if existing is not None:
-            result.duplicates_in_lake = dedup.already_landed(unique, existing).count()
-            new = dedup.drop_lake_duplicates(unique, existing)
+        stats = repeated.agg(
+            F.count("*").alias("ids"),
+            F.sum(F.col("copies") - 1).alias("batch"),
+            F.sum(F.col("in_lake").cast("int")).alias("lake"),
+        ).first()
+        assert stats is not None
+        result.duplicates_in_batch = int(stats["batch"] or 0)
+        result.duplicates_in_lake = int(stats["lake"] or 0)
+        new = events
+        if stats["ids"]:
+            new = dedup.first_arrivals(events, repeated.where(F.col("copies") > 1))
+        if lake_ids is not None:
+            new = dedup.drop_lake_duplicates(new, repeated.where("in_lake"))
         new = write.with_ingested_at(new, ingested_at).select(*RAW_COLUMNS, "dt")
-        new_days = [r["dt"] for r in new.select("dt").distinct().collect()]
+        new_days = days
+        if stats["ids"]:  # some day may have had nothing but duplicates
+            new_days = sorted(r["dt"] for r in new.select("dt").distinct().collect())
         if not new_days:
             return 0
-        merged = new
+        written = Observation("landed")
+        merged = new.observe(written, F.count(F.lit(1)).alias("rows"))
         existing = write.read_partitions(spark, raw, new_days, RAW_COLUMNS)
-        existing_rows = 0
         if existing is not None:
-            existing_rows = existing.count()
-            merged = existing.unionByName(new)
+            merged = existing.unionByName(merged)
         write.write_staged(merged, staging, ["event_at", "transaction_id"])
-        return existing_rows
+        return int(written.get["rows"])
     finally:
-        numbered.unpersist()
+        repeated.unpersist()
 
 
 def _stage_quarantine(
     spark: SparkSession,
     quarantine: publish.Publisher,
-    classified: DataFrame,
+    lines: DataFrame,
+    bad_days: list[date],
     readable: list[files.LandingFile],
     result: LandingResult,
     staging: str,
@@ -283,20 +298,21 @@ def _stage_quarantine(
     reprocessing a file does not quarantine its lines twice.
     """
     fallback_day = started.date().isoformat()
-    bad = validate.quarantined(classified, fallback_day)
+    bad = validate.quarantined(lines)
     unreadable = [
         (None, reason, source, _arrival_day(source, fallback_day))
         for source, reason in sorted(result.unreadable_files.items())
     ]
+    days = set(bad_days)
     if unreadable:
         schema = "raw_record string, reason string, source_file string, dt string"
         bad_files = spark.createDataFrame(unreadable, schema).withColumn("dt", F.to_date("dt"))
         bad = bad.unionByName(bad_files)
+        days |= {date.fromisoformat(row[-1]) for row in unreadable}
     if result.quarantined == 0 and not unreadable:
         return
     bad = write.with_ingested_at(bad, started.strftime("%Y-%m-%d %H:%M:%S"))
     bad = bad.select(*QUARANTINE_COLUMNS, "dt")
-    days = [r["dt"] for r in bad.select("dt").distinct().collect()]
     existing = write.read_partitions(spark, quarantine, days, QUARANTINE_COLUMNS)
     if existing is not None:
         sources = [f.relative for f in readable] + list(result.unreadable_files)
@@ -310,8 +326,7 @@ def _arrival_day(relative: str, fallback: str) -> str:
     return day.isoformat() if day else fallback
 
 
-def _check_conservation(result: LandingResult, written: int) -> None:
-    result.landed = written
+def _check_conservation(result: LandingResult) -> None:
     accounted = result.landed + result.quarantined + result.duplicates
     if result.records_read != accounted:
         raise ConservationError(
