@@ -189,8 +189,8 @@ def main() -> None:
     for events in args.events:
         root = args.work / str(events)
         shutil.rmtree(root, ignore_errors=True)
-        write_input(Settings(data_dir=root).landing_dir, events)
         landing = Settings(data_dir=root).landing_dir
+        write_input(landing, events)
         spark_s, minimal_s, duck_s, jobs = [], [], [], 0
         for _ in range(args.repeat):
             duck_s.append(time_duckdb(landing, root / "duckdb-lake"))

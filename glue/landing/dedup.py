@@ -33,11 +33,6 @@ def first_copies(numbered: DataFrame) -> DataFrame:
     return numbered.where(is_first_copy()).drop(COPY)
 
 
-def already_landed(events: DataFrame, landed: DataFrame) -> DataFrame:
-    """Events whose id is in ``landed`` (the touched partitions already in the lake)."""
-    return events.join(landed.select("transaction_id"), "transaction_id", "left_semi")
-
-
 def drop_lake_duplicates(events: DataFrame, landed: DataFrame) -> DataFrame:
     """Events whose id is not in ``landed``."""
     return events.join(landed.select("transaction_id"), "transaction_id", "left_anti")
