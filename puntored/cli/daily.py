@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 
 from puntored.cli.arguments import parse_day
 from puntored.cli.exclusive import exclusive
-from puntored.pipeline import StageOutcome, daily_stages, run_stages
 from puntored.settings import get_settings
+
+if TYPE_CHECKING:
+    from puntored.pipeline import StageOutcome
 
 commands = typer.Typer()
 
@@ -32,6 +36,8 @@ def daily(
     Stops at the first failing stage with its message; every stage is re-runnable, so run the
     same command again once the cause is fixed.
     """
+    from puntored.pipeline import daily_stages, run_stages
+
     the_day = parse_day(day, "--date")
     assert the_day is not None
     run_stages(daily_stages(get_settings(), the_day), on_done=print_outcome)

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from puntored.api.demo import DemoAccess, demo_access, screenshots_summary
-from puntored.api.main import create_app
-from puntored.api.portal.screenshots import capture_portal
-from puntored.api.server import background_server
 from puntored.cli.daily import print_outcome
 from puntored.cli.exclusive import data_root_lock
 from puntored.errors import PuntoredError
-from puntored.generator.options import default_start
-from puntored.pipeline import demo_stages, run_stages
 from puntored.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from puntored.api.demo import DemoAccess
 
 commands = typer.Typer()
 
@@ -38,6 +36,12 @@ def demo(
 ) -> None:
     """Generate data, land it (Spark), build the marts (dbt + DuckDB), sync the serving DB,
     write provider reports, replay events through Flink, then serve the API and the portal."""
+    from puntored.api.demo import demo_access
+    from puntored.api.main import create_app
+    from puntored.api.server import background_server
+    from puntored.generator.options import default_start
+    from puntored.pipeline import demo_stages, run_stages
+
     settings = get_settings()
     start = default_start(days)
     console.print(f"[bold]PuntoRed demo[/] — data root {settings.data_dir.resolve()}")
@@ -60,6 +64,9 @@ def print_unwrapped(out: Console, lines: list[str]) -> None:
 
 
 def _screenshots(settings: Settings, provider: str, access: DemoAccess) -> str:
+    from puntored.api.demo import screenshots_summary
+    from puntored.api.portal.screenshots import capture_portal
+
     folder = settings.data_dir / "screenshots"
     try:
         shots = capture_portal(settings, provider, access.base_url, folder)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from rich.console import Console
 
-from puntored.runlock import Holder, run_lock
 from puntored.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from puntored.runlock import Holder
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,4 +35,6 @@ def exclusive(command: Callable[P, R]) -> Callable[P, R]:
 
 def data_root_lock(settings: Settings) -> AbstractContextManager[Holder]:
     """The run lock for part of a command (``demo`` releases it before serving the API)."""
+    from puntored.runlock import run_lock
+
     return run_lock(settings, on_wait=lambda message: console.print(message))

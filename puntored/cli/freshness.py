@@ -6,7 +6,6 @@ import typer
 from rich.console import Console
 
 from puntored.cli.arguments import parse_day
-from puntored.pipeline import freshness as check_day
 from puntored.settings import get_settings
 
 commands = typer.Typer()
@@ -21,6 +20,8 @@ def freshness(
     and, in aws mode, publish PuntoRed/Pipeline FreshnessLagHours for the stale-marts alarm.
 
     Exits 1 (one line, both days named) when the marts do not reach the day."""
+    from puntored.pipeline import freshness as check_day
+
     the_day = parse_day(day, "--date")
     assert the_day is not None
     console.print(f"fresh: {check_day(get_settings(), the_day)}")

@@ -5,23 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from puntored.generator import (
-    FaultRates,
-    GenerateOptions,
-    InvalidOptionsError,
-    StreamOptions,
-    generate_landing,
-    generate_stream,
-)
-from puntored.generator.options import default_start, parse_day
 from puntored.settings import get_settings
+
+if TYPE_CHECKING:
+    from puntored.generator import GenerateOptions, StreamOptions
 
 console = Console(stderr=True)
 
@@ -72,6 +66,9 @@ def generate(
     ground-truth manifest in <data>/landing/_manifests. With --stream: time-ordered JSON-lines
     files in <data>/stream/events (add --rate to replay in real time).
     """
+    from puntored.generator import FaultRates, GenerateOptions, InvalidOptionsError, StreamOptions
+    from puntored.generator.options import default_start, parse_day
+
     settings = get_settings()
     if out is not None:
         settings = settings.model_copy(update={"data_dir": out.expanduser().resolve()})
@@ -92,6 +89,8 @@ def generate(
 
 
 def _batch(settings: Any, options: GenerateOptions) -> None:
+    from puntored.generator import generate_landing
+
     options.validate()
     with _progress("writing landing files") as update:
         result = generate_landing(settings, options, update)
@@ -118,6 +117,8 @@ def _batch(settings: Any, options: GenerateOptions) -> None:
 
 
 def _stream(settings: Any, options: StreamOptions) -> None:
+    from puntored.generator import generate_stream
+
     options.validate()
     with _progress("writing event files") as update:
         result = generate_stream(settings, options, update)

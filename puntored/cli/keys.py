@@ -6,7 +6,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from puntored.api.auth.manage import create_api_key, list_api_keys, revoke_api_key
 from puntored.settings import get_settings
 
 commands = typer.Typer(help="Provider API keys (stored hashed; a new key is shown once).")
@@ -20,6 +19,8 @@ def keys_create(
     name: str | None = typer.Option(None, "--name", help="A label to tell keys apart."),
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
+    from puntored.api.auth.manage import create_api_key
+
     created = create_api_key(get_settings(), provider, is_admin=admin, name=name)
     scope = "admin (all providers)" if created.info.is_admin else created.info.provider_id
     console.print(f"key id {created.info.key_id} for {scope}; store it now, it is not shown again:")
@@ -29,6 +30,8 @@ def keys_create(
 @commands.command("list")
 def keys_list() -> None:
     """List keys (prefix, scope, created, last used, revoked); never the keys themselves."""
+    from puntored.api.auth.manage import list_api_keys
+
     table = Table("id", "prefix", "provider", "admin", "name", "created", "last used", "revoked")
     for key in list_api_keys(get_settings()):
         table.add_row(
@@ -49,6 +52,8 @@ def keys_revoke(
     key: str = typer.Argument(..., help="Key id (number) or prefix (prk_…) from `keys list`."),
 ) -> None:
     """Revoke a key: it gets 401 from then on."""
+    from puntored.api.auth.manage import revoke_api_key
+
     info = revoke_api_key(get_settings(), key)
     console.print(
         f"key {info.key_id} ({info.key_prefix}) revoked at {info.revoked_at:%Y-%m-%d %H:%M:%S} UTC"

@@ -11,8 +11,6 @@ from rich.table import Table
 
 from puntored.cli.arguments import parse_day
 from puntored.cli.exclusive import exclusive
-from puntored.glue.landing.local import run_landing
-from puntored.glue.landing.submit import manifest_location, run_glue_landing
 from puntored.settings import Settings, get_settings
 
 commands = typer.Typer()
@@ -37,6 +35,8 @@ def land(
     records; prints the counts and writes a run manifest under lake/_manifests/.
 
     Locally the job runs on local Spark; in aws mode it starts the Glue job run and waits."""
+    from puntored.glue.landing.local import run_landing
+
     first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     settings = get_settings()
     if settings.mode == "aws":
@@ -53,6 +53,8 @@ def land(
 def _land_on_glue(
     settings: Settings, first: date | None, last: date | None, reprocess: bool
 ) -> None:
+    from puntored.glue.landing.submit import manifest_location, run_glue_landing
+
     with console.status(f"Glue job {settings.glue_job_name}: starting…") as status:
         run = run_glue_landing(
             settings, first, last, reprocess,

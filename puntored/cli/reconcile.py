@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from puntored.cli.arguments import parse_day
 from puntored.errors import PuntoredError
-from puntored.pipeline import check_reconciliation
-from puntored.serving.reconcile import DayReconciliation, run_reconcile
 from puntored.settings import get_settings
+
+if TYPE_CHECKING:
+    from puntored.serving.reconcile import DayReconciliation
 
 commands = typer.Typer()
 console = Console(soft_wrap=True)
@@ -45,6 +48,9 @@ def reconcile(
     store the result (GET /v1/providers/{id}/reconciliation) and explain each difference.
 
     Exits 1 when any difference is left unexplained."""
+    from puntored.pipeline import check_reconciliation
+    from puntored.serving.reconcile import run_reconcile
+
     the_day = parse_day(day, "--date")
     assert the_day is not None
     result = run_reconcile(get_settings(), the_day)

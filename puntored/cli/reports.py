@@ -8,7 +8,6 @@ from rich.table import Table
 
 from puntored.cli.arguments import parse_day
 from puntored.cli.exclusive import exclusive
-from puntored.serving.reports import run_reports
 from puntored.settings import get_settings
 
 commands = typer.Typer()
@@ -24,6 +23,8 @@ def reports(
 ) -> None:
     """Write each provider's transactions (CSV.gz) and totals for a day under the reports
     location (lake/reports/ locally; aws mode: through Athena to PUNTORED_REPORTS_URI)."""
+    from puntored.serving.reports import run_reports
+
     dt = parse_day(day, "--date")
     assert dt is not None
     result = run_reports(get_settings(), dt, providers=provider or None)

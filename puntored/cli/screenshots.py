@@ -7,10 +7,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from puntored.api.demo import screenshots_summary
-from puntored.api.main import create_app
-from puntored.api.portal.screenshots import capture_portal
-from puntored.api.server import background_server
 from puntored.settings import get_settings
 
 commands = typer.Typer()
@@ -24,6 +20,11 @@ def screenshots(
 ) -> None:
     """Serve the API on a free local port, sign in to the portal with a temporary key of the
     provider (revoked afterwards) and save a screenshot of every page (Debian's Chromium)."""
+    from puntored.api.demo import screenshots_summary
+    from puntored.api.main import create_app
+    from puntored.api.portal.screenshots import capture_portal
+    from puntored.api.server import background_server
+
     settings = get_settings()
     folder = out or settings.data_dir / "screenshots"
     with background_server(create_app(settings)) as base_url:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
-from puntored.api.server import run_server
-from puntored.database.migrate import current_revision, head_revision
 from puntored.errors import PuntoredError, describe
 from puntored.settings import get_settings
 
@@ -22,6 +19,11 @@ def serve(
     ),
 ) -> None:
     """Serve the provider REST API (docs at /docs and /redoc, offline)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from puntored.api.server import run_server
+    from puntored.database.migrate import current_revision, head_revision
+
     settings = get_settings()  # bad settings: one line per problem here, not a traceback
     try:
         at, head = current_revision(settings.serving_database_url), head_revision()

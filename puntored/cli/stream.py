@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from puntored.settings import get_settings
-from puntored.streaming.runner import run_stream
 
 commands = typer.Typer()
 
@@ -27,6 +26,8 @@ def stream(
 
     A restart resumes from the last Flink checkpoint (or replays idempotently without one).
     """
+    from puntored.streaming.runner import run_stream
+
     stop = threading.Event()
 
     def _on_signal(signum: int, _frame: FrameType | None) -> None:

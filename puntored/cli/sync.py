@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -11,8 +12,10 @@ from rich.table import Table
 
 from puntored.cli.arguments import parse_day
 from puntored.cli.exclusive import exclusive
-from puntored.serving.sync import SyncResult, run_sync
 from puntored.settings import get_settings
+
+if TYPE_CHECKING:
+    from puntored.serving.sync import SyncResult
 
 commands = typer.Typer()
 
@@ -39,6 +42,8 @@ def sync(
     full: bool = typer.Option(False, "--full", help="Rewrite every partition, changed or not."),
 ) -> None:
     """Sync the marts' new or changed dt partitions (and the dimensions) into the serving DB."""
+    from puntored.serving.sync import run_sync
+
     settings = get_settings()
     start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     with Progress(

@@ -10,12 +10,6 @@ from rich.console import Console
 
 from puntored.cli.exclusive import exclusive
 from puntored.settings import get_settings
-from puntored.transform.dbt_runner import (
-    TransformError,
-    docs_site_dir,
-    generate_docs,
-    run_transform,
-)
 
 commands = typer.Typer()
 
@@ -36,6 +30,8 @@ def transform(
     ),
 ) -> None:
     """Build the daily marts with dbt (`dbt build`: seeds, models, unit and data tests)."""
+    from puntored.transform.dbt_runner import run_transform
+
     result = run_transform(
         get_settings(),
         full_refresh=full_refresh,
@@ -52,6 +48,8 @@ def docs(
     generate: bool = typer.Option(True, help="Run `dbt docs generate` first."),
 ) -> None:
     """Generate the dbt docs site and serve it locally (http://127.0.0.1:PORT)."""
+    from puntored.transform.dbt_runner import TransformError, docs_site_dir, generate_docs
+
     if generate:
         result = generate_docs(get_settings())
         if not result.succeeded:
