@@ -35,13 +35,13 @@ def land(
     records; prints the counts and writes a run manifest under lake/_manifests/.
 
     Locally the job runs on local Spark; in aws mode it starts the Glue job run and waits."""
-    from puntored.glue.landing.local import run_landing
-
     first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     settings = get_settings()
     if settings.mode == "aws":
         _land_on_glue(settings, first, last, reprocess)
         return
+    from puntored.glue.landing.local import run_landing  # Spark: only for a local run
+
     with console.status("landing with Spark…"):
         result = run_landing(settings, first, last, reprocess)
     if result.manifest_path is None:
