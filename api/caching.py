@@ -9,12 +9,13 @@ cache is per process: each uvicorn worker has its own (docs/decisions/0503).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -98,18 +99,22 @@ def conditional_response(request: Request, body: RenderedBody, cache_control: st
 
 async def respond(
     request: Request,
-    build: Callable[[], RenderedBody],
+    build: Callable[[], RenderedBody] | Callable[[], Awaitable[RenderedBody]],
     cache_control: str,
     *,
     cache: TtlCache[RenderedBody] | None = None,
     key: Hashable = None,
 ) -> Response:
     """The one way a data endpoint answers: the body from ``cache`` under ``key`` if it is
-    there (no database work, no thread), else ``build()`` in the thread pool (kept in
-    ``cache`` when given); then 304 or the body, with its ETag and ``cache_control``."""
+    there (no database work, no thread), else ``build()`` — awaited when it is a coroutine
+    function, else run in the thread pool — and kept in ``cache`` when given; then 304 or
+    the body, with its ETag and ``cache_control``."""
     body = cache.get(key) if cache is not None else None
     if body is None:
-        body = await run_in_threadpool(build)
+        if inspect.iscoroutinefunction(build):
+            body = await cast(Callable[[], Awaitable[RenderedBody]], build)()
+        else:
+            body = await run_in_threadpool(cast(Callable[[], RenderedBody], build))
         if cache is not None:
             cache.put(key, body)
     return conditional_response(request, body, cache_control)

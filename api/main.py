@@ -9,6 +9,7 @@ from datetime import date
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from puntored.api.auth.cache import KeyCache, RevocationListener, listen_dsn
 from puntored.api.caching import RenderedBody, TtlCache
@@ -63,16 +64,26 @@ def build_state(settings: Settings) -> ApiState:
     if not url.startswith("sqlite"):
         # No pre-ping: it is a round trip on every checkout. A connection the server dropped
         # fails one request and SQLAlchemy then discards the pool's older connections.
-        engine_options = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": False}
+        # 20 kept: an overflow connection is closed at check-in, so a pool smaller than the
+        # requests in flight opens (and PostgreSQL forks) a backend per request under load.
+        engine_options = {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": False}
     # The API only reads (plus a one-statement last-use update): autocommit spares the
     # BEGIN and COMMIT round trips on every request.
     engine = make_engine(url, **engine_options).execution_options(isolation_level="AUTOCOMMIT")
+    async_engine = (
+        None
+        if url.startswith("sqlite")
+        else create_async_engine(url, **engine_options).execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+    )
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     keys = KeyCache(settings.api_key_cache_seconds)
     dsn = listen_dsn(url) if settings.api_key_cache_seconds > 0 else None
     return ApiState(
         settings=settings,
         engine=engine,
+        async_engine=async_engine,
         sessions=session_factory(engine),
         responses=TtlCache[RenderedBody](settings.api_cache_ttl_seconds),
         known_providers=TtlCache[bool](settings.api_cache_ttl_seconds),
@@ -101,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if state.revocations is not None:
             state.revocations.stop()
         state.engine.dispose()
+        if state.async_engine is not None:
+            await state.async_engine.dispose()
 
     app = FastAPI(
         title="PuntoRed provider API",

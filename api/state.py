@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from puntored.api.auth.cache import KeyCache, RevocationListener
@@ -19,6 +20,8 @@ from puntored.settings import Settings
 class ApiState:
     settings: Settings
     engine: Engine
+    # The hot routes' reads without a worker-thread hop (PostgreSQL; None on SQLite).
+    async_engine: AsyncEngine | None
     sessions: sessionmaker[Session]
     responses: TtlCache[RenderedBody]
     known_providers: TtlCache[bool]

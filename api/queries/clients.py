@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from puntored.api.pagination import ClientQuery
+from puntored.api.queries import Reader
 from puntored.contract.money import average_ticket
 from puntored.database.models import Client, ProviderClientDailyMetrics
 
@@ -94,7 +95,7 @@ def client_count_statement(query: ClientQuery) -> Select[Any]:
     return select(func.count()).select_from(_totals(query).subquery())
 
 
-def client_page(session: Session, query: ClientQuery, limit: int, offset: int) -> ClientPage:
+def client_page(session: Reader, query: ClientQuery, limit: int, offset: int) -> ClientPage:
     stmt = client_page_statement(query, limit, offset)
     rows = [_with_rates(dict(row)) for row in session.execute(stmt).mappings()]
     if rows:

@@ -8,16 +8,17 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from puntored.api.caching import DAILY_CACHE_CONTROL, RenderedBody, respond
 from puntored.api.dependencies import (
+    DateRange,
     DateRangeDep,
     ProviderDep,
-    SessionDep,
     StateDep,
-    reading,
+    read,
     reject_unknown_query_params,
+    rendered,
 )
 from puntored.api.formats import FormatDep, item_columns, render_csv, render_json
 from puntored.api.pagination import ClientQuery, decode_cursor, encode_cursor
-from puntored.api.queries.clients import client_page
+from puntored.api.queries.clients import ClientPage, client_page
 from puntored.api.queries.daily import provider_daily, provider_product_daily
 from puntored.api.routes.openapi import AUTHENTICATED_PROBLEMS, CSV_ALTERNATIVE
 from puntored.api.schemas import (
@@ -41,34 +42,39 @@ ID_QUERY = {"pattern": r"^[A-Za-z0-9_\-]{1,64}$", "max_length": 64}
 PLACE_QUERY = {"min_length": 1, "max_length": 100}
 
 
+def range_envelope(provider_id: str, days: DateRange) -> dict[str, object]:
+    return {
+        "provider_id": provider_id,
+        "from_": days.start,
+        "to": days.end,
+        "default_range": days.default_note,
+    }
+
+
 @router.get("/daily", response_model=DailyMetrics, summary="Daily metrics, one row per day")
 async def daily_metrics(
     request: Request,
     provider_id: ProviderDep,
     days: DateRangeDep,
     fmt: FormatDep,
-    session: SessionDep,
     state: StateDep,
 ) -> Response:
     """Transactions by status, amounts (COP), commission, approval rate, average ticket,
     distinct points of sale and latency percentiles for each day in `from`..`to`."""
 
-    def build() -> RenderedBody:
-        with reading(session):
-            rows = provider_daily(session, provider_id, days.start, days.end)
-        items = [DailyRow.model_validate(row) for row in rows]
-        if fmt == "csv":
-            name = f"{provider_id}-daily-{days.start}-{days.end}.csv"
-            return render_csv(items, item_columns(DailyRow, ["dt"]), name, {})
-        return render_json(
-            DailyMetrics(
-                provider_id=provider_id,
-                from_=days.start,
-                to=days.end,
-                default_range=days.default_note,
-                items=items,
-            )
-        )
+    async def build() -> RenderedBody:
+        rows = await read(state, lambda c: provider_daily(c, provider_id, days.start, days.end))
+
+        def render() -> RenderedBody:
+            # One validation of the envelope: the rows are validated in pydantic-core.
+            envelope = {**range_envelope(provider_id, days), "items": rows}
+            metrics = DailyMetrics.model_validate(envelope)
+            if fmt == "csv":
+                name = f"{provider_id}-daily-{days.start}-{days.end}.csv"
+                return render_csv(metrics.items, item_columns(DailyRow, ["dt"]), name, {})
+            return render_json(metrics)
+
+        return await rendered(rows, render)
 
     key = ("daily", provider_id, days, fmt)
     return await respond(request, build, DAILY_CACHE_CONTROL, cache=state.responses, key=key)
@@ -84,7 +90,6 @@ async def product_metrics(
     provider_id: ProviderDep,
     days: DateRangeDep,
     fmt: FormatDep,
-    session: SessionDep,
     state: StateDep,
     product_id: Annotated[
         str | None, Query(description="Only this product.", examples=["claro_topup"], **ID_QUERY)
@@ -92,23 +97,22 @@ async def product_metrics(
 ) -> Response:
     """The daily measures broken down by product, ordered by day then product."""
 
-    def build() -> RenderedBody:
-        with reading(session):
-            rows = provider_product_daily(session, provider_id, days.start, days.end, product_id)
-        items = [ProductDailyRow.model_validate(row) for row in rows]
-        if fmt == "csv":
-            name = f"{provider_id}-products-{days.start}-{days.end}.csv"
-            return render_csv(items, item_columns(ProductDailyRow, ["dt", "product_id"]), name, {})
-        return render_json(
-            ProductDailyMetrics(
-                provider_id=provider_id,
-                from_=days.start,
-                to=days.end,
-                default_range=days.default_note,
-                product_id=product_id,
-                items=items,
-            )
+    async def build() -> RenderedBody:
+        rows = await read(
+            state,
+            lambda c: provider_product_daily(c, provider_id, days.start, days.end, product_id),
         )
+
+        def render() -> RenderedBody:
+            envelope = {**range_envelope(provider_id, days), "product_id": product_id}
+            metrics = ProductDailyMetrics.model_validate({**envelope, "items": rows})
+            if fmt == "csv":
+                name = f"{provider_id}-products-{days.start}-{days.end}.csv"
+                columns = item_columns(ProductDailyRow, ["dt", "product_id"])
+                return render_csv(metrics.items, columns, name, {})
+            return render_json(metrics)
+
+        return await rendered(rows, render)
 
     key = ("products", provider_id, days, product_id, fmt)
     return await respond(request, build, DAILY_CACHE_CONTROL, cache=state.responses, key=key)
@@ -124,7 +128,6 @@ async def client_metrics(
     provider_id: ProviderDep,
     days: DateRangeDep,
     fmt: FormatDep,
-    session: SessionDep,
     state: StateDep,
     client_id: Annotated[
         str | None,
@@ -152,9 +155,11 @@ async def client_metrics(
     query = ClientQuery(provider_id, days.start, days.end, client_id, department, city, sort)
     offset = decode_cursor(cursor, query) if cursor else 0
 
-    def build() -> RenderedBody:
-        with reading(session):
-            page = client_page(session, query, limit, offset)
+    async def build() -> RenderedBody:
+        page = await read(state, lambda c: client_page(c, query, limit, offset))
+        return await rendered(page.rows, lambda: render(page))
+
+    def render(page: ClientPage) -> RenderedBody:
         items = [ClientTotals.model_validate(row) for row in page.rows]
         more = offset + len(items) < page.total
         next_cursor = encode_cursor(query, offset + len(items)) if more and items else None

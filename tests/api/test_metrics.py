@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import quote
@@ -47,6 +48,23 @@ def test_daily_returns_one_row_per_day_with_money_as_two_decimal_strings(api: Ap
 
     narrow = api.get(f"/v1/providers/claro/metrics/daily?from={FIRST_DAY}&to={FIRST_DAY}")
     assert [item["dt"] for item in narrow.json()["items"]] == [str(FIRST_DAY)]
+
+
+MONEY_FIELDS = ("gross_amount", "reversed_amount", "net_amount", "commission", "average_ticket")
+
+
+def test_every_amount_of_daily_products_and_clients_has_exactly_two_places(api: ApiEnv) -> None:
+    """Stored amounts are written straight from the column (no per-value rounding): the
+    engine must return them with two places, a value seeded as ``Decimal(100)`` included."""
+    for url in (DAILY.format("claro"), PRODUCTS_URL.format("claro"), CLIENTS_URL.format("claro")):
+        for item in api.get(url).json()["items"]:
+            for field in MONEY_FIELDS:
+                assert re.fullmatch(r"-?\d+\.\d{2}", item[field]), (url, field, item[field])
+                assert isinstance(item[field], str)
+        csv_rows = list(csv.DictReader(io.StringIO(api.get(url + "&format=csv").text)))
+        assert csv_rows and all(
+            re.fullmatch(r"-?\d+\.\d{2}", r["reversed_amount"]) for r in csv_rows
+        )
 
 
 def test_products_per_product_per_day_and_filter(api: ApiEnv) -> None:

@@ -60,8 +60,9 @@ def measures(transactions: int, amount: Decimal) -> dict[str, object]:
         "reversed": 1,
         "approval_rate": approved / transactions,
         "gross_amount": amount,
-        "reversed_amount": Decimal("100.00"),
-        "net_amount": amount - Decimal("100.00"),
+        # Written without places: the database must hand it back with two (StoredMoney).
+        "reversed_amount": Decimal(100),
+        "net_amount": amount - Decimal(100),
         "commission": (amount * Decimal("0.045")).quantize(Decimal("0.01")),
         "average_ticket": (amount / approved).quantize(Decimal("0.01")),
         "latency_p50_ms": 150,
