@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from puntored.api.auth.keys import AuthenticatedKey
 from puntored.api.caching import RenderedBody
 from puntored.api.errors import ApiProblem
+from puntored.api.formats import FormatQuery, ResponseFormat, response_format
 from puntored.api.queries.freshness import last_landed_day
 from puntored.api.queries.providers import provider_exists
 from puntored.api.ratelimit import retry_after_header
@@ -36,9 +37,16 @@ PROVIDER_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-async def get_state(request: Request) -> ApiState:
+def api_state(request: Request) -> ApiState:
+    """The app's state. The hot chain (key, provider, range) and the metrics routes call
+    this instead of declaring ``StateDep``: every declared dependency is one more solve per
+    request in FastAPI (decision 0511)."""
     state: ApiState = request.app.state.api
     return state
+
+
+async def get_state(request: Request) -> ApiState:
+    return api_state(request)
 
 
 StateDep = Annotated[ApiState, Depends(get_state)]
@@ -100,11 +108,11 @@ api_key_header = APIKeyHeader(
 
 async def current_key(
     request: Request,
-    state: StateDep,
     presented: Annotated[str | None, Security(api_key_header)],
 ) -> AuthenticatedKey:
     """The caller's key: from the key cache without a thread hop or a database round trip,
     else looked up in the thread pool."""
+    state = api_state(request)
     address = client_address(request)
     cached = state.keys.get(presented) if presented else None
     if cached is not None:
@@ -178,9 +186,10 @@ async def readable_provider(
         ),
     ],
     key: CurrentKeyDep,
-    state: StateDep,
+    request: Request,
 ) -> str:
     """The path's provider, if this key may read it: 403 for another provider's key."""
+    state = api_state(request)
     if not key.can_read(provider_id):
         raise ApiProblem(
             403,
@@ -221,26 +230,27 @@ class DateRange:
     default_note: str | None = None  # how the range was chosen when from/to were omitted
 
 
-async def date_range(
-    state: StateDep,
-    from_: Annotated[
-        IsoDate | None,
-        Query(
-            alias="from",
-            description="First day (Bogota), ISO date. Default: 29 days before `to`.",
-            examples=["2026-03-01"],
-        ),
-    ] = None,
-    to: Annotated[
-        IsoDate | None,
-        Query(
-            description="Last day (Bogota), inclusive, ISO date. Default: the last landed day.",
-            examples=["2026-03-31"],
-        ),
-    ] = None,
-) -> DateRange:
+FromQuery = Annotated[
+    IsoDate | None,
+    Query(
+        alias="from",
+        description="First day (Bogota), ISO date. Default: 29 days before `to`.",
+        examples=["2026-03-01"],
+    ),
+]
+ToQuery = Annotated[
+    IsoDate | None,
+    Query(
+        description="Last day (Bogota), inclusive, ISO date. Default: the last landed day.",
+        examples=["2026-03-31"],
+    ),
+]
+
+
+async def date_range(request: Request, from_: FromQuery = None, to: ToQuery = None) -> DateRange:
     note = None
     if to is None:
+        state = api_state(request)
         to = state.last_day.get(LAST_DAY)
         if to is None:
             to = state.last_day.put(LAST_DAY, await run_in_threadpool(_last_day, state))
@@ -281,6 +291,28 @@ def _range_problem(name: str, detail: str) -> ApiProblem:
 
 
 DateRangeDep = Annotated[DateRange, Depends(date_range)]
+
+
+@dataclass(frozen=True)
+class DailyQuery:
+    days: DateRange
+    fmt: ResponseFormat
+
+
+async def daily_query(
+    request: Request,
+    from_: FromQuery = None,
+    to: ToQuery = None,
+    format: FormatQuery = None,
+) -> DailyQuery:
+    """The daily routes' query string in one dependency: the strict check (unknown or repeated
+    parameters), the date range and the format. FastAPI solves each declared dependency on
+    every request; one instead of three takes a fifth off a cache hit (decision 0511)."""
+    await reject_unknown_query_params(request)
+    return DailyQuery(await date_range(request, from_, to), await response_format(request, format))
+
+
+DailyQueryDep = Annotated[DailyQuery, Depends(daily_query)]
 
 
 async def reject_unknown_query_params(request: Request) -> None:

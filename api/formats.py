@@ -28,13 +28,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
 
 
-async def response_format(
-    request: Request,
-    format: Annotated[
-        ResponseFormat | None,
-        Query(description="`csv` for a CSV download; default JSON (or by `Accept: text/csv`)."),
-    ] = None,
-) -> ResponseFormat:
+FormatQuery = Annotated[
+    ResponseFormat | None,
+    Query(description="`csv` for a CSV download; default JSON (or by `Accept: text/csv`)."),
+]
+
+
+async def response_format(request: Request, format: FormatQuery = None) -> ResponseFormat:
     if format is not None:
         return format
     accept = request.headers.get("accept", "")

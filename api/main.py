@@ -70,11 +70,13 @@ def build_state(settings: Settings) -> ApiState:
     # The API only reads (plus a one-statement last-use update): autocommit spares the
     # BEGIN and COMMIT round trips on every request.
     engine = make_engine(url, **engine_options).execution_options(isolation_level="AUTOCOMMIT")
+    # Autocommit from the connect, and nothing to reset on check-in: its reads hold no
+    # transaction (``read()`` is its only user).
     async_engine = (
         None
         if url.startswith("sqlite")
-        else create_async_engine(url, **engine_options).execution_options(
-            isolation_level="AUTOCOMMIT"
+        else create_async_engine(
+            url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **engine_options
         )
     )
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()

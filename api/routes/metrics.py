@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from puntored.api.caching import DAILY_CACHE_CONTROL, RenderedBody, respond
 from puntored.api.dependencies import (
+    DailyQueryDep,
     DateRange,
-    DateRangeDep,
     ProviderDep,
-    StateDep,
+    api_state,
     read,
-    reject_unknown_query_params,
     rendered,
 )
-from puntored.api.formats import FormatDep, item_columns, render_csv, render_json
+from puntored.api.formats import item_columns, render_csv, render_json
 from puntored.api.pagination import ClientQuery, decode_cursor, encode_cursor
 from puntored.api.queries.clients import ClientPage, client_page
 from puntored.api.queries.daily import provider_daily, provider_product_daily
@@ -34,7 +33,6 @@ from puntored.api.schemas import (
 router = APIRouter(
     prefix="/v1/providers/{provider_id}/metrics",
     tags=["daily metrics"],
-    dependencies=[Depends(reject_unknown_query_params)],
     responses={**AUTHENTICATED_PROBLEMS, **CSV_ALTERNATIVE},
 )
 
@@ -55,12 +53,12 @@ def range_envelope(provider_id: str, days: DateRange) -> dict[str, object]:
 async def daily_metrics(
     request: Request,
     provider_id: ProviderDep,
-    days: DateRangeDep,
-    fmt: FormatDep,
-    state: StateDep,
+    query_string: DailyQueryDep,
 ) -> Response:
     """Transactions by status, amounts (COP), commission, approval rate, average ticket,
     distinct points of sale and latency percentiles for each day in `from`..`to`."""
+    state = api_state(request)
+    days, fmt = query_string.days, query_string.fmt
 
     async def build() -> RenderedBody:
         rows = await read(state, lambda c: provider_daily(c, provider_id, days.start, days.end))
@@ -88,14 +86,14 @@ async def daily_metrics(
 async def product_metrics(
     request: Request,
     provider_id: ProviderDep,
-    days: DateRangeDep,
-    fmt: FormatDep,
-    state: StateDep,
+    query_string: DailyQueryDep,
     product_id: Annotated[
         str | None, Query(description="Only this product.", examples=["claro_topup"], **ID_QUERY)
     ] = None,
 ) -> Response:
     """The daily measures broken down by product, ordered by day then product."""
+    state = api_state(request)
+    days, fmt = query_string.days, query_string.fmt
 
     async def build() -> RenderedBody:
         rows = await read(
@@ -126,9 +124,7 @@ async def product_metrics(
 async def client_metrics(
     request: Request,
     provider_id: ProviderDep,
-    days: DateRangeDep,
-    fmt: FormatDep,
-    state: StateDep,
+    query_string: DailyQueryDep,
     client_id: Annotated[
         str | None,
         Query(description="Only this point of sale.", examples=["PDV000001"], **ID_QUERY),
@@ -152,6 +148,8 @@ async def client_metrics(
     """One row per point of sale with its totals over `from`..`to` (measures summed; approval
     rate and average ticket recomputed from the sums), with its city and department. Pages
     through `next_cursor`; `total` counts every matching point of sale."""
+    state = api_state(request)
+    days, fmt = query_string.days, query_string.fmt
     query = ClientQuery(provider_id, days.start, days.end, client_id, department, city, sort)
     offset = decode_cursor(cursor, query) if cursor else 0
 
