@@ -96,7 +96,8 @@ class DailyMeasures(ApiModel):
     reversed_amount: StoredMoney
     net_amount: StoredMoney
     commission: StoredMoney
-    average_ticket: Money | None
+    # Stored too in the daily marts; the clients endpoint computes it with ``to_cents``.
+    average_ticket: StoredMoney | None
 
 
 class DailyLatency(ApiModel):
