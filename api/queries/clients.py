@@ -74,20 +74,21 @@ def _ordering(sort: str, totals: Any) -> list[ColumnElement[Any]]:
 
 def client_page_statement(query: ClientQuery, limit: int, offset: int) -> Select[Any]:
     """One page of totals, each row carrying the count of every matching point of sale
-    (a window over the aggregate: one statement, one pass over the range)."""
+    (a window over the aggregate: one statement, one pass over the range). The names and
+    places are joined to the page only, not to every aggregated point of sale (the place
+    filters act inside the totals)."""
     totals = _totals(query).subquery("totals")
-    return (
-        select(
-            totals,
-            Client.client_name,
-            Client.city,
-            Client.department,
-            func.count().over().label(TOTAL_COUNT),
-        )
-        .outerjoin(Client, Client.client_id == totals.c.client_id)
+    page = (
+        select(totals, func.count().over().label(TOTAL_COUNT))
         .order_by(*_ordering(query.sort, totals))
         .limit(limit)
         .offset(offset)
+        .subquery("page")
+    )
+    return (
+        select(page, Client.client_name, Client.city, Client.department)
+        .outerjoin(Client, Client.client_id == page.c.client_id)
+        .order_by(*_ordering(query.sort, page))
     )
 
 
