@@ -20,7 +20,7 @@ FUTURE_TOLERANCE = "INTERVAL 5 MINUTES"
 _ARRIVAL = r"arrival_date=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/"
 _MONEY = ("amount", "commission")
 LONG_LINE_KEPT = 1024  # characters of a line_too_long record kept in the quarantine
-Checks = Iterator[tuple[str, str]]  # (SQL condition, reason code), in checking order
+Checks = Iterator[tuple[str, str]]  # (condition, reason), both SQL, in checking order
 
 
 def sql_string(value: str) -> str:
@@ -48,35 +48,41 @@ def _missing_field() -> Checks:
     for field in TRANSACTION_FIELDS:
         if field.required:
             absent = f"{_event(field.name)} IS NULL AND {_text(field.name)} IS NULL"
-            yield absent, f"missing_field:{field.name}"
+            yield absent, sql_string(f"missing_field:{field.name}")
 
 
 def _wrong_type() -> Checks:
-    """A field present as text whose typed value is null: its JSON type did not fit."""
-    typed_failed = f"{_event(CORRUPT)} IS NOT NULL"
-    for f in TRANSACTION_FIELDS:
-        mistyped = f"{_text(f.name)} IS NOT NULL AND {_event(f.name)} IS NULL"
-        yield f"{typed_failed} AND {mistyped}", f"wrong_type:{f.name}"
-    yield typed_failed, "wrong_type"
+    """A field present as text whose typed value is null: its JSON type did not fit. One
+    check on a line the typed parse accepted (nearly every line), the per-field ones nested
+    under it."""
+    fields = [
+        f"WHEN {_text(f.name)} IS NOT NULL AND {_event(f.name)} IS NULL "
+        f"THEN {sql_string(f'wrong_type:{f.name}')}"
+        for f in TRANSACTION_FIELDS
+    ]
+    yield f"{_event(CORRUPT)} IS NOT NULL", f"CASE {' '.join(fields)} ELSE 'wrong_type' END"
 
 
 def _invalid_value() -> Checks:
     for field in TRANSACTION_FIELDS:
         if field.allowed is not None:
-            yield f"NOT ({_in(field.name, field.allowed)})", f"invalid_value:{field.name}"
+            yield (
+                f"NOT ({_in(field.name, field.allowed)})",
+                sql_string(f"invalid_value:{field.name}"),
+            )
         elif field.type is FieldType.STRING and field.required:
-            yield f"trim({_event(field.name)}) = ''", f"invalid_value:{field.name}"
-    yield f"{_event('latency_ms')} < 0", "invalid_value:latency_ms"
+            yield f"trim({_event(field.name)}) = ''", sql_string(f"invalid_value:{field.name}")
+    yield f"{_event('latency_ms')} < 0", "'invalid_value:latency_ms'"
     reversal_without_sale = (
         f"{_event('event_type')} = 'reversal' "
         f"AND coalesce(trim({_event('reversed_transaction_id')}) = '', true)"
     )
-    yield reversal_without_sale, "invalid_value:reversed_transaction_id"
+    yield reversal_without_sale, "'invalid_value:reversed_transaction_id'"
 
 
 def _negative_amount() -> Checks:
     for name in _MONEY:
-        yield f"{_event(name)} < 0", f"negative_amount:{name}"
+        yield f"{_event(name)} < 0", sql_string(f"negative_amount:{name}")
 
 
 def _unknown_product(product_provider: Mapping[str, str]) -> str:
@@ -110,18 +116,17 @@ def reason_sql(
     """The ``reason`` of a parsed line as one SQL ``CASE``: the first check that holds gives
     the code, in the order of the module docstring. Built as text and handed to Spark in one
     call: as ``Column`` objects it was a few hundred py4j calls per run (decision 0202)."""
-    checks: list[tuple[str, str]] = []
+    checks = [(broken_json_sql(), "'malformed_json'")]
     if max_line_bytes is not None:
-        checks.append((f"octet_length(raw_record) > {int(max_line_bytes)}", "line_too_long"))
-    checks.append((broken_json_sql(), "malformed_json"))
+        checks.insert(0, (f"octet_length(raw_record) > {int(max_line_bytes)}", "'line_too_long'"))
     checks += [*_missing_field(), *_wrong_type(), *_invalid_value(), *_negative_amount()]
-    checks.append((f"NOT ({_in('provider_id', providers)})", "unknown_provider"))
-    checks.append((_unknown_product(product_provider), "unknown_product"))
-    checks.append((f"NOT ({_in('client_id', clients)})", "unknown_client"))
+    checks.append((f"NOT ({_in('provider_id', providers)})", "'unknown_provider'"))
+    checks.append((_unknown_product(product_provider), "'unknown_product'"))
+    checks.append((f"NOT ({_in('client_id', clients)})", "'unknown_client'"))
     future = f"{_event('event_at')} > {arrival_end_sql()} + {FUTURE_TOLERANCE}"
-    checks.append((future, "future_timestamp"))
-    whens = "\n".join(f"WHEN {condition} THEN {sql_string(code)}" for condition, code in checks)
-    return f"CASE\n{whens}\nEND"
+    checks.append((future, "'future_timestamp'"))
+    body = "\n".join(f"WHEN {condition} THEN {reason}" for condition, reason in checks)
+    return f"CASE\n{body}\nEND"
 
 
 def classify(
