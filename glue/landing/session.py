@@ -13,7 +13,7 @@ JOB_CONF = {
     "spark.sql.sources.partitionColumnTypeInference.enabled": "true",
     # Above 8,000 bytecodes HotSpot does not JIT-compile a method. Whole-stage code over the
     # validation CASE is far larger; at this limit Spark falls back to code generated per
-    # projection, in smaller methods: 25-30 % less CPU for parse + validation (decision 0202).
+    # projection, in smaller methods: 22-28 % less CPU for parse + validation (decision 0202).
     "spark.sql.codegen.hugeMethodLimit": "8000",
 }
 
