@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -59,10 +59,10 @@ def parse_events(lines: DataFrame) -> DataFrame:
     return parsed.withColumn("event_text", event_text)
 
 
-def is_broken_json() -> Column:
-    """Blank line, non-object JSON, or JSON that does not parse even with all-string fields."""
+def broken_json_sql() -> str:
+    """Blank line, non-object JSON, or JSON that does not parse even with all-string fields
+    (a SQL condition over ``parse_events``' columns)."""
     return (
-        (F.trim("raw_record") == "")
-        | ~F.ltrim("raw_record").startswith("{")
-        | (F.col(f"event.{CORRUPT}").isNotNull() & F.col(f"event_text.{CORRUPT}").isNotNull())
+        "trim(raw_record) = '' OR NOT startswith(ltrim(raw_record), '{') "
+        f"OR (event.`{CORRUPT}` IS NOT NULL AND event_text.`{CORRUPT}` IS NOT NULL)"
     )

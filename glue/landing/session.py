@@ -11,6 +11,10 @@ JOB_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.parquet.compression.codec": "zstd",
     "spark.sql.sources.partitionColumnTypeInference.enabled": "true",
+    # Above 8,000 bytecodes HotSpot does not JIT-compile a method. Whole-stage code over the
+    # validation CASE is far larger; at this limit Spark falls back to code generated per
+    # projection, in smaller methods: 22-28 % less CPU for parse + validation (decision 0202).
+    "spark.sql.codegen.hugeMethodLimit": "8000",
 }
 
 
@@ -25,6 +29,9 @@ def local_session(cores: int | None = None) -> SparkSession:
         "spark.sql.adaptive.enabled": "true",
         "spark.driver.memory": os.environ.get("PUNTORED_SPARK_DRIVER_MEMORY", "4g"),
         "spark.ui.showConsoleProgress": "false",
+        # The run reads a list of files (the new ones). Beyond 32 paths Spark lists them in a
+        # job of its own, one task per path; a local file's status costs microseconds.
+        "spark.sql.sources.parallelPartitionDiscovery.threshold": "100000",
     }
     for key, value in settings.items():
         builder = builder.config(key, value)
