@@ -405,6 +405,29 @@ def test_a_whole_mart_load_keeps_the_tables_indexes_grants_and_schema(
         engine.dispose()
 
 
+@pytest.mark.postgres
+def test_a_whole_mart_load_stores_rows_in_key_order_and_analyzes_the_key_columns(
+    postgres_url: str, data_dir: Path
+) -> None:
+    build_marts(data_dir / "warehouse.duckdb", clients=40)
+    _warehouse(  # dbt's rows come in no particular order
+        Settings(data_dir=data_dir, database_url=postgres_url),
+        "CREATE OR REPLACE TABLE fct_provider_client_daily AS "
+        "SELECT * FROM fct_provider_client_daily ORDER BY hash(client_id, dt)",
+    )
+    upgrade(postgres_url)
+    settings = Settings(data_dir=data_dir, database_url=postgres_url)
+    run_sync(settings)
+
+    # Heap order is primary-key order: the PK build found its input sorted.
+    stored = _rows(settings, "SELECT provider_id, client_id, dt "
+                             "FROM provider_client_daily_metrics ORDER BY ctid")  # fmt: skip
+    assert len(stored) == 3 * 40 * 3 and stored == sorted(stored)
+    analyzed = _rows(settings, "SELECT attname FROM pg_stats "
+                               "WHERE tablename = 'provider_client_daily_metrics'")  # fmt: skip
+    assert {"provider_id", "client_id", "dt"} <= {name for (name,) in analyzed}
+
+
 def test_retry_lines_and_the_final_error_name_the_real_error(data_dir: Path) -> None:
     build_marts(data_dir / "warehouse.duckdb")
     env = {
