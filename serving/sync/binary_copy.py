@@ -38,6 +38,11 @@ NBASE = 10_000  # a numeric digit is base 10,000: four decimal digits
 NBASE_DIGITS = 4
 NUMERIC_NEGATIVE = 0x4000
 NULL_LENGTH = -1
+# b"" as an Arrow scalar built from buffers: converting any Python value (pa.scalar, pa.array)
+# imports pandas, half a second once per sync process.
+_NO_SEPARATOR = pa.Array.from_buffers(
+    pa.binary(), 1, [None, pa.py_buffer(np.zeros(2, dtype=np.int32)), pa.py_buffer(b"")]
+)[0]
 _NUMPY_TYPES = {
     pa.int8(): np.int8, pa.int32(): np.int32, pa.int64(): np.int64, pa.float64(): np.float64,
 }  # fmt: skip
@@ -54,19 +59,23 @@ def encode_rows(batch: pa.RecordBatch, columns: list[Column[Any]]) -> list[memor
     for bit, index in enumerate(nullable):
         is_null = _numbers(pc.cast(batch.column(index).is_null(), pa.int8()))
         pattern |= is_null.astype(np.int64) << bit
-    # Stable: within a group the rows keep their order, so `positions` is each encoded row's
-    # place in the batch.
-    positions = np.argsort(pattern, kind="stable")
-    groups = []
+    groups, positions = [], []
     for code in np.unique(pattern):
-        rows = batch.filter(pa.array(pattern == code))
+        rows = np.flatnonzero(pattern == code)
         nulls = {index for bit, index in enumerate(nullable) if code >> bit & 1}
-        groups.append(_encode_group(rows, columns, nulls))
+        groups.append(_encode_group(batch.take(_indices(rows)), columns, nulls))
+        positions.append(rows)
     if len(groups) == 1:
         return [_data(groups[0])]
-    order = np.empty_like(positions)
-    order[positions] = np.arange(batch.num_rows)
-    return [_data(pa.concat_arrays(groups).take(pa.array(order)))]
+    order = np.empty(batch.num_rows, dtype=np.int64)  # where each row of the batch was encoded
+    order[np.concatenate(positions)] = np.arange(batch.num_rows)
+    return [_data(pa.concat_arrays(groups).take(_indices(order)))]
+
+
+def _indices(values: np.ndarray) -> pa.Array:
+    """int64 numpy values as an Arrow array, zero-copy (``pa.array`` would import pandas)."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
 
 
 def _data(rows: pa.Array) -> memoryview:
@@ -94,7 +103,9 @@ def _encode_group(batch: pa.RecordBatch, columns: list[Column[Any]], nulls: set[
             _add_value(run, batch.column(index), column)
     if run.fields:
         segments.append(run.to_arrow())
-    return segments[0] if len(segments) == 1 else pc.binary_join_element_wise(*segments, b"")
+    return (
+        segments[0] if len(segments) == 1 else pc.binary_join_element_wise(*segments, _NO_SEPARATOR)
+    )
 
 
 class _Run:

@@ -3,9 +3,12 @@ in the order it was sent (an identity column numbers the rows as the COPY stores
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -119,3 +122,36 @@ def test_rows_with_different_nulls_keep_their_order(server: psycopg.Connection[A
 
 def test_an_empty_batch_sends_nothing() -> None:
     assert encode_rows(pa.RecordBatch.from_pylist([], schema=ARROW), list(TABLE.columns)) == []
+
+
+# Every value built from buffers: converting any Python value to Arrow would import pandas.
+NO_PANDAS = """
+import sys
+import numpy as np
+import pyarrow as pa
+from puntored.serving.sync.binary_copy import encode_rows
+from puntored.serving.sync.marts import FACTS
+
+mart, rows = FACTS[2], 4
+valid = pa.py_buffer(np.array([0b0101], np.uint8))  # rows 1 and 3 NULL
+columns = []
+for column in mart.columns:
+    numbers = pa.py_buffer(np.arange(rows, dtype=np.int64))
+    nullable = column.name in ("approval_rate", "average_ticket")
+    array = pa.Array.from_buffers(pa.int64(), rows, [valid if nullable else None, numbers])
+    type_ = {"dt": pa.date32(), "approval_rate": pa.float64()}.get(column.name)
+    if column.name.endswith("_id"):
+        array = array.cast(pa.string())
+    elif type_ is not None:
+        array = array.cast(pa.int32()).cast(type_) if column.name == "dt" else array.cast(type_)
+    columns.append(array)
+batch = pa.RecordBatch.from_arrays(columns, names=[c.name for c in mart.columns])
+assert len(encode_rows(batch, mart.columns)) == 1
+assert "pandas" not in sys.modules, "encoding imported pandas"
+"""
+
+
+def test_encoding_does_not_import_pandas() -> None:
+    # Half a second once per sync process.
+    repo = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", NO_PANDAS], check=True, cwd=repo)
