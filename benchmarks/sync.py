@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import puntored.serving.sync.run as sync_run  # noqa: E402
+import puntored.serving.sync.writer as sync_writer  # noqa: E402
 from puntored.database.migrate import upgrade  # noqa: E402
 from puntored.serving.sync import SyncResult, run_sync  # noqa: E402
 from puntored.serving.sync.binary_copy import HEADER, TRAILER, encode_rows  # noqa: E402
@@ -80,6 +81,9 @@ def _timed(owner: object, name: str, label: str) -> None:
 _timed(DuckDBWarehouse, "built_at", "plan: _built_at per partition (DuckDB)")
 _timed(DuckDBWarehouse, "fingerprints", "warehouse fingerprints (DuckDB)")
 _timed(sync_run, "replace_partitions", "read DuckDB + binary COPY + indexes + swap")
+_timed(sync_writer, "_copy_rows", "  of which read + encode + binary COPY")
+_timed(sync_writer, "_create_index", "  of which index builds (whole loads)")
+_timed(sync_writer, "_analyze", "  of which ANALYZE (whole loads)")
 _timed(sync_run, "verify", "verify totals in PostgreSQL")
 
 

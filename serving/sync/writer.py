@@ -172,7 +172,7 @@ def _load_fresh_table(connection: Connection, mart: Mart, batches: Iterable[pa.R
     for index in indexes:
         _create_index(connection, index, loading)
     grants, owner = _grants_and_owner(connection, table)
-    connection.execute(text(f"ANALYZE {loading} ({_key_columns(mart)})"))
+    _analyze(connection, loading, mart)
     connection.execute(text(f"DROP TABLE {live}"))
     connection.execute(text(f'ALTER TABLE {loading} RENAME TO "{table}"'))
     for index in indexes:
@@ -192,6 +192,10 @@ def _load_fresh_table(connection: Connection, mart: Mart, batches: Iterable[pa.R
     for grant in grants:
         connection.execute(text(grant.format(table=live)))
     return written
+
+
+def _analyze(connection: Connection, table_sql: str, mart: Mart) -> None:
+    connection.execute(text(f"ANALYZE {table_sql} ({_key_columns(mart)})"))
 
 
 def _key_columns(mart: Mart) -> str:
