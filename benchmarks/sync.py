@@ -62,6 +62,7 @@ ADMIN_URL = os.environ.get(
 CLIENT_MART = FACTS[2]
 LOOKBACK_DAYS = 5
 PHASES: dict[str, float] = {}
+PHASE_ORDER: list[str] = []
 
 
 def _timed(owner: object, name: str, label: str) -> None:
@@ -76,6 +77,7 @@ def _timed(owner: object, name: str, label: str) -> None:
             PHASES[label] = PHASES.get(label, 0.0) + time.perf_counter() - started
 
     setattr(owner, name, wrapper)
+    PHASE_ORDER.append(label)
 
 
 _timed(DuckDBWarehouse, "built_at", "plan: _built_at per partition (DuckDB)")
@@ -155,7 +157,7 @@ def _whole_and_daily(data_dir: Path, args: argparse.Namespace) -> list[tuple[str
     print(f"  ratio sync / raw COPY csv      {sync_rate / copy_rate:>7.2f}")
     print(f"  ratio sync / raw COPY binary   {sync_rate / binary_rate:>7.2f}")
     print("  breakdown of the fastest sync:")
-    for label, seconds in phases.items():
+    for label, seconds in _in_order(phases):
         print(f"    {label:<46} {seconds:>6.2f} s")
     if "daily" in args.parts:
         _daily_report(_daily(data_dir, args))
@@ -177,8 +179,13 @@ def _daily_report(daily: tuple[float, int, dict[str, float]]) -> None:
     daily_s, daily_rows, daily_phases = daily
     print(f"daily sync (1 new day + {LOOKBACK_DAYS} rebuilt): {daily_s:.2f} s, "
           f"{daily_rows:,} rows, {daily_rows / daily_s:,.0f} rows/s")  # fmt: skip
-    for label, seconds in daily_phases.items():
+    for label, seconds in _in_order(daily_phases):
         print(f"    {label:<46} {seconds:>6.2f} s")
+
+
+def _in_order(phases: dict[str, float]) -> list[tuple[str, float]]:
+    """The phases in the order the wrappers were installed (each part under its whole)."""
+    return [(label, phases[label]) for label in PHASE_ORDER if label in phases]
 
 
 def _seconds(runs: list[float]) -> str:
