@@ -209,6 +209,9 @@ class DuckDBWarehouse(_SqlWarehouse):
             self._connection = duckdb.connect(str(path), read_only=True)
         except duckdb.Error as error:
             raise PuntoredError(f"cannot open warehouse {path} read-only: {error}") from error
+        # A sorted read of a large mart can pass the 2 s after which DuckDB draws a progress
+        # bar on the terminal of `puntored sync`.
+        self._connection.execute("SET enable_progress_bar = false")
         self.schema = schema
 
     def _rows(self, sql: str) -> list[tuple[Any, ...]]:
