@@ -13,7 +13,13 @@
 3. **No-op sync** (nothing rebuilt since the last sync) with 7 and with 90 days of history. Aims:
    <= 1 s, and flat in history (90 days / 7 days <= 1.3).
 
-Each figure is the minimum of ``--runs`` runs; the load average is printed before and after.
+Each figure is the minimum of ``--runs`` runs (every run is printed); the load average is
+printed before and after. Each timed whole load, raw or sync, starts after a ``CHECKPOINT``: the
+previous one's WAL and dirty pages are not left for it to pay (without it the sync, which always
+ran right after two raw COPYs, paid for their checkpoint while the first raw COPY ran on a clean
+server). ``--parts`` runs only some of the three parts. The fact marts' rows are stored day by
+day in hash order inside each day, as dbt's incremental ``group by`` runs leave them
+(``--row-order``).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import puntored.serving.sync.run as sync_run  # noqa: E402
+import puntored.serving.sync.writer as sync_writer  # noqa: E402
 from puntored.database.migrate import upgrade  # noqa: E402
 from puntored.serving.sync import SyncResult, run_sync  # noqa: E402
 from puntored.serving.sync.binary_copy import HEADER, TRAILER, encode_rows  # noqa: E402
@@ -55,6 +62,7 @@ ADMIN_URL = os.environ.get(
 CLIENT_MART = FACTS[2]
 LOOKBACK_DAYS = 5
 PHASES: dict[str, float] = {}
+PHASE_ORDER: list[str] = []
 
 
 def _timed(owner: object, name: str, label: str) -> None:
@@ -69,11 +77,15 @@ def _timed(owner: object, name: str, label: str) -> None:
             PHASES[label] = PHASES.get(label, 0.0) + time.perf_counter() - started
 
     setattr(owner, name, wrapper)
+    PHASE_ORDER.append(label)
 
 
 _timed(DuckDBWarehouse, "built_at", "plan: _built_at per partition (DuckDB)")
 _timed(DuckDBWarehouse, "fingerprints", "warehouse fingerprints (DuckDB)")
 _timed(sync_run, "replace_partitions", "read DuckDB + binary COPY + indexes + swap")
+_timed(sync_writer, "_copy_rows", "  of which read + encode + binary COPY")
+_timed(sync_writer, "_create_index", "  of which index builds (whole loads)")
+_timed(sync_writer, "_analyze", "  of which ANALYZE (whole loads)")
 _timed(sync_run, "verify", "verify totals in PostgreSQL")
 
 
@@ -84,11 +96,23 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=20)
     parser.add_argument("--history", type=int, nargs=2, default=[7, 90])
     parser.add_argument("--runs", type=int, default=3)
+    parts = ["whole", "daily", "no-op"]
+    parser.add_argument("--parts", nargs="+", choices=parts, default=parts)
+    parser.add_argument(
+        "--row-order",
+        choices=["dbt", "builder"],
+        default="dbt",
+        help="fact rows as dbt leaves them (by day, hash order inside a day; the default), or "
+        "in the near key order of the test builder (the figures before decision 0414)",
+    )
     args = parser.parse_args()
     print(f"load average before: {_load_average()}")
+    aims: list[tuple[str, str, bool]] = []
     with tempfile.TemporaryDirectory(prefix="sync-bench-") as folder:
-        aims = _whole_and_daily(Path(folder) / "load", args)
-        aims += _no_op_in_history(Path(folder), args)
+        if {"whole", "daily"} & set(args.parts):
+            aims += _whole_and_daily(Path(folder) / "load", args)
+        if "no-op" in args.parts:
+            aims += _no_op_in_history(Path(folder), args)
     print(f"load average after:  {_load_average()}")
     print("\naims:")
     for label, value, met in aims:
@@ -97,6 +121,9 @@ def main() -> None:
 
 def _whole_and_daily(data_dir: Path, args: argparse.Namespace) -> list[tuple[str, str, bool]]:
     _build(data_dir, args.days, args)
+    if "whole" not in args.parts:
+        _daily_report(_daily(data_dir, args))
+        return []
     sync_s, copy_s, binary_s = [], [], []
     result: SyncResult | None = None
     phases: dict[str, float] = {}
@@ -107,18 +134,12 @@ def _whole_and_daily(data_dir: Path, args: argparse.Namespace) -> list[tuple[str
             binary_s.append(_raw_copy(data_dir, url, binary=True)[1])
         with _database() as url:
             settings = Settings(data_dir=data_dir, database_url=url)
+            _checkpoint(url)
             PHASES.clear()
             seconds, result = _timed_sync(settings)
             if not sync_s or seconds < min(sync_s):
                 phases = dict(PHASES)
             sync_s.append(seconds)
-    with _database() as url:  # the daily runs change the marts: on a copy, after the loads
-        daily_dir = data_dir.with_name("daily")
-        daily_dir.mkdir()
-        shutil.copy(data_dir / "warehouse.duckdb", daily_dir / "warehouse.duckdb")
-        settings = Settings(data_dir=daily_dir, database_url=url)
-        run_sync(settings)
-        daily = _daily_syncs(settings, args.runs)
     assert result is not None
     rows = result.rows_written
     sync_rate = rows / min(sync_s)
@@ -126,23 +147,55 @@ def _whole_and_daily(data_dir: Path, args: argparse.Namespace) -> list[tuple[str
     binary_rate = baseline_rows / min(binary_s)
     print(f"\nwhole load: {rows:,} mart rows ({result.partitions_written} partitions), "
           f"min of {args.runs}")  # fmt: skip
-    print(f"  sync                           {min(sync_s):>7.2f} s  {sync_rate:>10,.0f} rows/s")
+    print(f"  sync                           {min(sync_s):>7.2f} s  {sync_rate:>10,.0f} rows/s"
+          f"  (runs: {_seconds(sync_s)})")  # fmt: skip
     print(f"  raw COPY FROM STDIN (csv)      {min(copy_s):>7.2f} s  {copy_rate:>10,.0f} rows/s"
-          f"  ({baseline_rows:,} rows of {CLIENT_MART.name})")  # fmt: skip
+          f"  ({baseline_rows:,} rows of {CLIENT_MART.name}; "
+          f"runs: {_seconds(copy_s)})")  # fmt: skip
     print(f"  raw COPY FROM STDIN (binary)   {min(binary_s):>7.2f} s  {binary_rate:>10,.0f} rows/s"
-          "  (rows already encoded)")  # fmt: skip
+          f"  (rows already encoded; runs: {_seconds(binary_s)})")  # fmt: skip
     print(f"  ratio sync / raw COPY csv      {sync_rate / copy_rate:>7.2f}")
     print(f"  ratio sync / raw COPY binary   {sync_rate / binary_rate:>7.2f}")
     print("  breakdown of the fastest sync:")
-    for label, seconds in phases.items():
+    for label, seconds in _in_order(phases):
         print(f"    {label:<46} {seconds:>6.2f} s")
+    if "daily" in args.parts:
+        _daily_report(_daily(data_dir, args))
+    ratio = sync_rate / copy_rate
+    return [("sync >= 0.5x raw COPY (csv), 1 M rows", f"{ratio:.2f}x", ratio >= 0.5)]
+
+
+def _daily(data_dir: Path, args: argparse.Namespace) -> tuple[float, int, dict[str, float]]:
+    with _database() as url:  # the daily runs change the marts: on a copy, after the loads
+        daily_dir = data_dir.with_name("daily")
+        daily_dir.mkdir()
+        shutil.copy(data_dir / "warehouse.duckdb", daily_dir / "warehouse.duckdb")
+        settings = Settings(data_dir=daily_dir, database_url=url)
+        run_sync(settings)
+        return _daily_syncs(settings, args.runs)
+
+
+def _daily_report(daily: tuple[float, int, dict[str, float]]) -> None:
     daily_s, daily_rows, daily_phases = daily
     print(f"daily sync (1 new day + {LOOKBACK_DAYS} rebuilt): {daily_s:.2f} s, "
           f"{daily_rows:,} rows, {daily_rows / daily_s:,.0f} rows/s")  # fmt: skip
-    for label, seconds in daily_phases.items():
+    for label, seconds in _in_order(daily_phases):
         print(f"    {label:<46} {seconds:>6.2f} s")
-    ratio = sync_rate / copy_rate
-    return [("sync >= 0.5x raw COPY (csv), 1 M rows", f"{ratio:.2f}x", ratio >= 0.5)]
+
+
+def _in_order(phases: dict[str, float]) -> list[tuple[str, float]]:
+    """The phases in the order the wrappers were installed (each part under its whole)."""
+    return [(label, phases[label]) for label in PHASE_ORDER if label in phases]
+
+
+def _seconds(runs: list[float]) -> str:
+    return " ".join(f"{s:.2f}" for s in runs)
+
+
+def _checkpoint(url: str) -> None:
+    """Write out the WAL and dirty pages left by what ran before (not timed)."""
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as pg:
+        pg.execute("CHECKPOINT")
 
 
 def _daily_syncs(settings: Settings, runs: int) -> tuple[float, int, dict[str, float]]:
@@ -204,6 +257,22 @@ def _build(data_dir: Path, days: int, args: argparse.Namespace) -> None:
     data_dir.mkdir(parents=True)
     build_marts(data_dir / "warehouse.duckdb", days=days, providers=args.providers,
                 clients=args.clients, products_per_provider=4)  # fmt: skip
+    if args.row_order == "dbt":
+        _shuffle_within_days(data_dir / "warehouse.duckdb")
+
+
+def _shuffle_within_days(warehouse: Path) -> None:
+    """Leave the fact rows in the order dbt's runs leave them: day by day (each incremental run
+    appends its days), and inside a day in hash-aggregate order (the marts `group by`), not in
+    the key order the builder's cross join happens to produce."""
+    connection = duckdb.connect(str(warehouse))
+    try:
+        for mart in FACTS:
+            key = ", ".join(c.name for c in mart.table.primary_key.columns)
+            connection.execute(f"CREATE OR REPLACE TABLE {mart.name} AS SELECT * FROM {mart.name} "
+                               f"ORDER BY dt, hash({key})")  # fmt: skip
+    finally:
+        connection.close()
 
 
 def _timed_sync(settings: Settings) -> tuple[float, SyncResult]:
@@ -240,6 +309,7 @@ def _raw_copy(data_dir: Path, url: str, *, binary: bool) -> tuple[int, float]:
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as pg:
         pg.execute(f"CREATE TABLE {target} (LIKE {CLIENT_MART.table.name})")
         pg.commit()
+        pg.execute("CHECKPOINT")
         started = time.perf_counter()
         with (
             pg.cursor() as cursor,

@@ -14,10 +14,12 @@ value in its column type's binary form:
 The field types come from the serving table's columns (the server reads exactly the binary form
 of its column type), the values from the Arrow columns the warehouse returned.
 
-How a batch is assembled: rows are grouped by which columns are NULL (COPY does not care about
-row order), so inside a group every field has one width. The fixed-width parts between two text
-values (field count, length prefixes, numbers) become one numpy structured array per run of
-columns, each text column stays an Arrow binary column, and Arrow joins them row by row.
+How a batch is assembled: rows are grouped by which columns are NULL, so inside a group every
+field has one width. The fixed-width parts between two text values (field count, length
+prefixes, numbers) become one numpy structured array per run of columns, each text column stays
+an Arrow binary column, and Arrow joins them row by row. The encoded rows of the groups are then
+put back in the batch's order (one Arrow ``take``): the sync sends rows in primary-key order so
+that the server's index builds find them sorted.
 """
 
 from __future__ import annotations
@@ -36,32 +38,55 @@ NBASE = 10_000  # a numeric digit is base 10,000: four decimal digits
 NBASE_DIGITS = 4
 NUMERIC_NEGATIVE = 0x4000
 NULL_LENGTH = -1
+# b"" as an Arrow scalar built from buffers: converting any Python value (pa.scalar, pa.array)
+# imports pandas, half a second once per sync process.
+_NO_SEPARATOR = pa.Array.from_buffers(
+    pa.binary(), 1, [None, pa.py_buffer(np.zeros(2, dtype=np.int32)), pa.py_buffer(b"")]
+)[0]
 _NUMPY_TYPES = {
     pa.int8(): np.int8, pa.int32(): np.int32, pa.int64(): np.int64, pa.float64(): np.float64,
 }  # fmt: skip
 
 
 def encode_rows(batch: pa.RecordBatch, columns: list[Column[Any]]) -> list[memoryview]:
-    """The batch's rows in binary COPY form (without HEADER and TRAILER), in pieces."""
+    """The batch's rows in binary COPY form (without HEADER and TRAILER), in the batch's order."""
     if batch.num_rows == 0:
         return []
     nullable = [i for i in range(batch.num_columns) if batch.column(i).null_count]
     if not nullable:
-        return [_encode_group(batch, columns, set())]
+        return [_data(_encode_group(batch, columns, set()))]
     pattern = np.zeros(batch.num_rows, dtype=np.int64)
     for bit, index in enumerate(nullable):
         is_null = _numbers(pc.cast(batch.column(index).is_null(), pa.int8()))
         pattern |= is_null.astype(np.int64) << bit
-    pieces = []
+    groups, positions = [], []
     for code in np.unique(pattern):
-        rows = batch.filter(pa.array(pattern == code))
+        rows = np.flatnonzero(pattern == code)
         nulls = {index for bit, index in enumerate(nullable) if code >> bit & 1}
-        pieces.append(_encode_group(rows, columns, nulls))
-    return pieces
+        groups.append(_encode_group(batch.take(_indices(rows)), columns, nulls))
+        positions.append(rows)
+    if len(groups) == 1:
+        return [_data(groups[0])]
+    order = np.empty(batch.num_rows, dtype=np.int64)  # where each row of the batch was encoded
+    order[np.concatenate(positions)] = np.arange(batch.num_rows)
+    return [_data(pa.concat_arrays(groups).take(_indices(order)))]
 
 
-def _encode_group(batch: pa.RecordBatch, columns: list[Column[Any]], nulls: set[int]) -> memoryview:
-    """Rows whose NULL columns are exactly ``nulls``."""
+def _indices(values: np.ndarray) -> pa.Array:
+    """int64 numpy values as an Arrow array, zero-copy (``pa.array`` would import pandas)."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def _data(rows: pa.Array) -> memoryview:
+    """The bytes of a binary array's values, end to end."""
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)
+    start, end = int(offsets[rows.offset]), int(offsets[rows.offset + len(rows)])
+    return memoryview(rows.buffers()[2].slice(start, end - start))
+
+
+def _encode_group(batch: pa.RecordBatch, columns: list[Column[Any]], nulls: set[int]) -> pa.Array:
+    """Rows whose NULL columns are exactly ``nulls``, one binary value per row."""
     rows = batch.num_rows
     segments: list[pa.Array] = []
     run = _Run(rows)
@@ -78,10 +103,9 @@ def _encode_group(batch: pa.RecordBatch, columns: list[Column[Any]], nulls: set[
             _add_value(run, batch.column(index), column)
     if run.fields:
         segments.append(run.to_arrow())
-    joined = segments[0] if len(segments) == 1 else pc.binary_join_element_wise(*segments, b"")
-    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)
-    start, end = int(offsets[joined.offset]), int(offsets[joined.offset + rows])
-    return memoryview(joined.buffers()[2].slice(start, end - start))
+    return (
+        segments[0] if len(segments) == 1 else pc.binary_join_element_wise(*segments, _NO_SEPARATOR)
+    )
 
 
 class _Run:

@@ -9,6 +9,7 @@ does not know which engine it talks to. The engine is chosen once, from settings
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
-from sqlalchemy import Column, Date, Double, Integer, Numeric
+from sqlalchemy import Column, Date, Double, Integer, Numeric, String
 
 from puntored.errors import PuntoredError
 from puntored.serving.athena import Athena, QueryResult
@@ -33,6 +34,7 @@ from puntored.serving.sync.marts import BUILT_AT, WHOLE_TABLE_DT, Mart, Partitio
 from puntored.settings import Settings
 
 READ_BATCH_ROWS = 200_000
+READ_CHUNK_ROWS = 250_000
 
 
 @dataclass(frozen=True)
@@ -128,12 +130,30 @@ class _SqlWarehouse:
             partitioned=mart.partitioned,
         )
 
-    def read_sql(self, mart: Mart, dts: list[date]) -> str:
+    def read_sql(self, mart: Mart, dts: list[date], leading_keys: Sequence[str] = ()) -> str:
+        """The rows of partitions ``dts`` (with ``leading_keys``: only the rows whose first
+        primary-key column is one of them), in primary-key order: PostgreSQL's sort for the
+        primary-key build then finds its input already sorted (one pass; 2-4x faster than the
+        unsorted rows dbt writes), and a daily COPY into the live table inserts each B-tree
+        leaf's rows together."""
         columns = ", ".join(f'"{c.name}"' for c in mart.columns)
-        sql = f"SELECT {columns} FROM {self._table(mart)}"
-        if mart.partitioned:
-            sql += f" WHERE {Partitions(dts=tuple(dts)).where_sql()}"
-        return sql
+        key = [c.name for c in mart.table.primary_key.columns]
+        conditions = [Partitions(dts=tuple(dts)).where_sql()] if mart.partitioned else []
+        if leading_keys:
+            listed = ", ".join(_literal(value) for value in leading_keys)
+            conditions.append(f'"{key[0]}" IN ({listed})')
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        order = ", ".join(f'"{name}"' for name in key)
+        return f"SELECT {columns} FROM {self._table(mart)}{where} ORDER BY {order}"
+
+    def leading_key_counts_sql(self, mart: Mart, dts: list[date]) -> str:
+        """Rows per value of the first primary-key column in partitions ``dts``, in order."""
+        first = f'"{mart.table.primary_key.columns[0].name}"'
+        where = f" WHERE {Partitions(dts=tuple(dts)).where_sql()}" if mart.partitioned else ""
+        return (
+            f"SELECT {first}, count(*) FROM {self._table(mart)}{where} "
+            f"GROUP BY {first} ORDER BY {first}"
+        )
 
     def columns(self, marts: Sequence[Mart]) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = {mart.name: {} for mart in marts}
@@ -192,11 +212,17 @@ def as_utc_datetime(value: Any) -> datetime:
 
 
 class DuckDBWarehouse(_SqlWarehouse):
-    """The local warehouse: the DuckDB file dbt builds, opened read-only."""
+    """The local warehouse: the DuckDB file dbt builds, opened read-only.
+
+    A read of more than ``chunk_rows`` rows is sorted in chunks of the first primary-key
+    column's values (in order, so the rows still arrive in primary-key order): DuckDB sorts
+    the next chunk on its own threads while the sync encodes and sends this one, instead of
+    the server waiting for one sort of every row (~1 s at 1 M rows in dbt's order).
+    """
 
     dialect = DUCKDB
 
-    def __init__(self, path: Path, schema: str = "main") -> None:
+    def __init__(self, path: Path, schema: str = "main", chunk_rows: int = READ_CHUNK_ROWS) -> None:
         import duckdb
 
         if not path.exists():
@@ -205,13 +231,57 @@ class DuckDBWarehouse(_SqlWarehouse):
             self._connection = duckdb.connect(str(path), read_only=True)
         except duckdb.Error as error:
             raise PuntoredError(f"cannot open warehouse {path} read-only: {error}") from error
+        # A sorted read of a large mart can pass the 2 s after which DuckDB draws a progress
+        # bar on the terminal of `puntored sync`.
+        self._connection.execute("SET enable_progress_bar = false")
         self.schema = schema
+        self.chunk_rows = chunk_rows
 
     def _rows(self, sql: str) -> list[tuple[Any, ...]]:
         return self._connection.execute(sql).fetchall()
 
     def read(self, mart: Mart, dts: list[date]) -> Iterator[pa.RecordBatch]:
-        yield from self._connection.sql(self.read_sql(mart, dts)).to_arrow_reader(READ_BATCH_ROWS)
+        chunks = self._chunks(mart, dts)
+        if len(chunks) <= 1:
+            reader = self._connection.sql(self.read_sql(mart, dts)).to_arrow_reader(READ_BATCH_ROWS)
+            yield from reader
+            return
+        with ThreadPoolExecutor(max_workers=1) as sorter:
+            cursor = self._connection.cursor()  # a DuckDB connection is one thread's
+            sort = partial(self._sorted_chunk, cursor, mart, dts)
+            pending = sorter.submit(sort, chunks[0])
+            try:
+                for following in [*chunks[1:], None]:
+                    table = pending.result()
+                    if following is not None:
+                        pending = sorter.submit(sort, following)
+                    yield from table.to_batches(READ_BATCH_ROWS)
+            finally:
+                pending.cancel()
+                wait([pending])
+                cursor.close()
+
+    def _chunks(self, mart: Mart, dts: list[date]) -> list[list[str]]:
+        """Consecutive values of the first primary-key column, ~chunk_rows rows each."""
+        if not isinstance(mart.table.primary_key.columns[0].type, String):
+            return []  # the chunks' values are written as text literals
+        counts = self._rows(self.leading_key_counts_sql(mart, dts))
+        if sum(int(count) for _, count in counts) <= self.chunk_rows:
+            return [[str(value) for value, _ in counts]]
+        chunks: list[list[str]] = [[]]
+        rows = 0
+        for value, count in counts:
+            if chunks[-1] and rows + int(count) > self.chunk_rows:
+                chunks.append([])
+                rows = 0
+            chunks[-1].append(str(value))
+            rows += int(count)
+        return chunks
+
+    def _sorted_chunk(
+        self, cursor: Any, mart: Mart, dts: list[date], leading_keys: list[str]
+    ) -> pa.Table:
+        return cursor.sql(self.read_sql(mart, dts, leading_keys)).to_arrow_table()
 
     def close(self) -> None:
         self._connection.close()

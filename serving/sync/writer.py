@@ -172,7 +172,7 @@ def _load_fresh_table(connection: Connection, mart: Mart, batches: Iterable[pa.R
     for index in indexes:
         _create_index(connection, index, loading)
     grants, owner = _grants_and_owner(connection, table)
-    connection.execute(text(f"ANALYZE {loading}"))
+    _analyze(connection, loading, mart)
     connection.execute(text(f"DROP TABLE {live}"))
     connection.execute(text(f'ALTER TABLE {loading} RENAME TO "{table}"'))
     for index in indexes:
@@ -192,6 +192,24 @@ def _load_fresh_table(connection: Connection, mart: Mart, batches: Iterable[pa.R
     for grant in grants:
         connection.execute(text(grant.format(table=live)))
     return written
+
+
+def _analyze(connection: Connection, table_sql: str, mart: Mart) -> None:
+    connection.execute(text(f"ANALYZE {table_sql} ({_key_columns(mart)})"))
+
+
+def _key_columns(mart: Mart) -> str:
+    """The columns readers filter, group and join on: the key columns of every index.
+
+    Only they are analyzed inside the load (half the time of every column at 1 M rows). The
+    load's inserts still count as changes since the last ANALYZE after the commit (an ANALYZE
+    inside the inserting transaction never resets that count), so autovacuum analyzes the
+    whole table soon after either way; until then the measures have no statistics.
+    """
+    names = [c.name for c in mart.table.primary_key.columns]
+    for index in sorted(mart.table.indexes, key=lambda index: str(index.name)):
+        names += [c.name for c in index.columns if c.name not in names]
+    return ", ".join(f'"{name}"' for name in names)
 
 
 def _loading_name(name: str) -> str:
