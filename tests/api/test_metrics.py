@@ -178,6 +178,11 @@ def test_from_and_to_default_to_30_days_ending_at_the_last_landed_day(api: ApiEn
     only_from = api.get(f"/v1/providers/claro/metrics/daily?from={FIRST_DAY}").json()
     assert (only_from["from"], only_from["to"]) == (str(FIRST_DAY), str(LAST_DAY))
     assert "'from' defaulted" not in only_from["default_range"]
+    # A 'to' in the calendar's first days: the default start stops at its first day.
+    for endpoint in ("daily", "products", "clients"):
+        first = api.get(f"/v1/providers/claro/metrics/{endpoint}?to=0001-01-05")
+        assert first.status_code == 200, first.text
+        assert (first.json()["from"], first.json()["items"]) == ("0001-01-01", [])
 
 
 def test_unknown_paths_and_methods_are_problem_json(api: ApiEnv) -> None:
