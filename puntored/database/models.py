@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Text,
 )
@@ -83,31 +84,19 @@ class ProviderProductDailyMetrics(DailyMeasures, Base):
     __table_args__ = (Index(None, "provider_id", "dt"),)
 
 
-CLIENT_RANGE_COVERED = (
-    "client_id",
-    "transactions",
-    "approved",
-    "rejected",
-    "failed",
-    "reversed",
-    "gross_amount",
-    "reversed_amount",
-    "net_amount",
-    "commission",
-)
-
-
 class ProviderClientDailyMetrics(DailyMeasures, Base):
     """One row per provider, point of sale and day (mirror of fct_provider_client_daily)."""
 
     __tablename__ = "provider_client_daily_metrics"
     provider_id: Mapped[str] = mapped_column(ID, primary_key=True, sort_order=0)
     client_id: Mapped[str] = mapped_column(ID, primary_key=True, sort_order=1)
-    # The primary key (provider_id, client_id, dt) serves provider + client look-ups; the
-    # (provider_id, dt) index carries the summed measures so a range total is an index-only
-    # scan on PostgreSQL (migration 0006).
+    # The primary key (provider_id, dt, client_id) serves a provider's range totals, and the
+    # sync writes the heap in its order, so a range is a run of adjacent pages; the second
+    # index (deduplicated: one entry per pair) serves one point of sale's days (migration
+    # 0007, decision 0414).
     __table_args__ = (
-        Index(None, "provider_id", "dt", postgresql_include=list(CLIENT_RANGE_COVERED)),
+        PrimaryKeyConstraint("provider_id", "dt", "client_id"),
+        Index(None, "provider_id", "client_id"),
     )
 
 

@@ -143,9 +143,8 @@ def test_a_large_read_is_sorted_in_chunks_and_still_arrives_in_key_order(data_di
         expected = pa.Table.from_batches(list(whole.read(mart, days)))
         got = pa.Table.from_batches(list(chunked.read(mart, days)))
         assert got.equals(expected) and got.num_rows == 5 * 4 * 2
-        keys = [
-            tuple(r.values()) for r in got.select(["provider_id", "client_id", "dt"]).to_pylist()
-        ]
+        key = [column.name for column in mart.table.primary_key.columns]
+        keys = [tuple(r.values()) for r in got.select(key).to_pylist()]
         assert keys == sorted(keys)
         reader = chunked.read(mart, days)  # a write that fails midway stops reading
         next(reader)
@@ -456,9 +455,11 @@ def test_a_whole_mart_load_stores_rows_in_key_order_and_analyzes_the_key_columns
     settings = Settings(data_dir=data_dir, database_url=postgres_url)
     run_sync(settings)
 
-    # Heap order is primary-key order: the PK build found its input sorted.
-    stored = _rows(settings, "SELECT provider_id, client_id, dt "
-                             "FROM provider_client_daily_metrics ORDER BY ctid")  # fmt: skip
+    # Heap order is primary-key order (provider_id, dt, client_id): the PK build found its
+    # input sorted.
+    key = ", ".join(c.name for c in FACTS[2].table.primary_key.columns)
+    assert key == "provider_id, dt, client_id"
+    stored = _rows(settings, f"SELECT {key} FROM provider_client_daily_metrics ORDER BY ctid")
     assert len(stored) == 3 * 40 * 3 and stored == sorted(stored)
     analyzed = _rows(settings, "SELECT attname FROM pg_stats "
                                "WHERE tablename = 'provider_client_daily_metrics'")  # fmt: skip
