@@ -256,7 +256,7 @@ async def date_range(request: Request, from_: FromQuery = None, to: ToQuery = No
             to = state.last_day.put(LAST_DAY, await run_in_threadpool(_last_day, state))
         note = f"'to' defaulted to the last landed day, {to}"
     if from_ is None:
-        # (clamped at 0001-01-01: a 'to' in the first days of the calendar has no 29 before)
+        # clamped at 0001-01-01: a 'to' in the calendar's first days has fewer days before it
         from_ = date.fromordinal(max(1, to.toordinal() - (DEFAULT_RANGE_DAYS - 1)))
         note = f"{note}; " if note else ""
         note += f"'from' defaulted to {DEFAULT_RANGE_DAYS} days ending at 'to', {from_}"

@@ -93,7 +93,7 @@ class ProviderClientDailyMetrics(DailyMeasures, Base):
     # The primary key (provider_id, dt, client_id) serves a provider's range totals, and the
     # sync writes the heap in its order, so a range is a run of adjacent pages; the second
     # index (deduplicated: one entry per pair) serves one point of sale's days (migration
-    # 0007, decision 0414).
+    # 0007, decision 0415).
     __table_args__ = (
         PrimaryKeyConstraint("provider_id", "dt", "client_id"),
         Index(None, "provider_id", "client_id"),

@@ -4,8 +4,8 @@ The primary key now leads with the provider's days, so the clients endpoint's ra
 are a scan of the key over a run of adjacent heap pages (the sync writes rows in key order);
 the covering (provider_id, dt) INCLUDE index of 0006 goes, and a (provider_id, client_id)
 index serves one point of sale's days (B-tree deduplication keeps it small: one entry per
-pair). A whole-load sync builds one wide-key B-tree and one small one instead of two plus the
-covered measures (docs/decisions/0414-sync-speed.md).
+pair). A whole-load sync builds the primary key and that small index instead of the primary
+key and an index as wide as the measures (docs/decisions/0415-client-daily-keyed-by-day.md).
 
 Revision ID: 0007
 Revises: 0006
